@@ -1,0 +1,171 @@
+"""The answering engine: a question and its conversation in, a cited answer out."""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+
+from answering import followup
+from answering.extractive import Fact, QueryTerms, Sentence, score_sentences, select_facts
+from answering.models import Answer, Citation, Turn
+from citedesk.errors import BadInputError
+from citedesk.sentences import sentence_spans
+from citedesk.settings import Settings
+from vectorstore.embedding import load_embed_model
+from vectorstore.retrieve import HybridRetriever
+from vectorstore.store import ArticleRecord, ArticleStore
+
+log = logging.getLogger(__name__)
+
+ABSTAIN_TEXT = "The articles I have do not answer this question."
+_EMBEDDING_CACHE_SIZE = 20_000
+
+
+class AnswerEngine:
+    """Answers questions from the store's articles; safe to share between conversations."""
+
+    def __init__(self, settings: Settings, store: ArticleStore) -> None:
+        self.settings = settings
+        self.store = store
+        self._embed_model = load_embed_model(settings.embed_model)
+        self.retriever = HybridRetriever(store, self._embed_model, settings.retrieve_k)
+        self._sentences: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        self._embeddings: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    # --- input ----------------------------------------------------------------------------
+    def check_question(self, question: str) -> str:
+        """Return the question stripped, or raise BadInputError saying what is wrong."""
+        text = " ".join(question.split())
+        if not text:
+            raise BadInputError("the question is empty: type a question about the articles")
+        limit = self.settings.max_question_chars
+        if len(text) > limit:
+            raise BadInputError(
+                f"the question is {len(text):,} characters long; the limit is {limit:,}"
+            )
+        return text
+
+    # --- answering ------------------------------------------------------------------------
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        """Answer from the articles, quoting them verbatim, or abstain."""
+        question = self.check_question(question)
+        resolved = followup.resolve(question, history)
+        results = self.retriever.retrieve(resolved)
+        sentences = self._candidate_sentences(results)
+        vocabulary = self.retriever.vocabulary
+        # A name no article mentions in any spelling cannot be answered about.
+        if not sentences or vocabulary.unknown_names(resolved):
+            return Answer(
+                question=question, answer=ABSTAIN_TEXT, abstained=True, resolved_question=resolved
+            )
+        variants = vocabulary.expand(resolved)
+        query_text = f"{resolved} {' '.join(variants)}" if variants else resolved
+        query_embedding = np.asarray(self._embed_model.get_query_embedding(query_text))
+        self._embed_sentences(sentences)
+        score_sentences(sentences, query_embedding, QueryTerms(resolved, vocabulary))
+        ranked = sorted(sentences, key=lambda s: (-s.score, s.chunk_rank, s.start))
+        facts = select_facts(
+            ranked, threshold=self.settings.min_relevance, max_facts=self.settings.top_k
+        )
+        return self._compose(question, resolved, facts)
+
+    def _candidate_sentences(self, results: Sequence[object]) -> list[Sentence]:
+        articles = self.retriever.articles
+        found: dict[tuple[str, int], Sentence] = {}
+        for rank, result in enumerate(results):
+            node = result.node  # type: ignore[attr-defined]
+            record = articles.get(str(node.metadata.get("article_id")))
+            if record is None:
+                continue
+            chunk_start, chunk_end = int(node.metadata["start"]), int(node.metadata["end"])
+            for start, end in self._spans(record):
+                if start >= chunk_start and end <= chunk_end and (record.id, start) not in found:
+                    found[(record.id, start)] = Sentence(
+                        record.id, start, end, record.text[start:end], rank
+                    )
+        return list(found.values())
+
+    def _spans(self, record: ArticleRecord) -> list[tuple[int, int]]:
+        key = (record.id, record.content_hash)
+        if key not in self._sentences:
+            self._sentences[key] = sentence_spans(record.text)
+        return self._sentences[key]
+
+    def _embed_sentences(self, sentences: Sequence[Sentence]) -> None:
+        missing = [s.text for s in sentences if s.text not in self._embeddings]
+        if missing:
+            vectors = self._embed_model.get_text_embedding_batch(list(dict.fromkeys(missing)))
+            for text, vector in zip(dict.fromkeys(missing), vectors, strict=True):
+                self._embeddings[text] = np.asarray(vector)
+        for sentence in sentences:
+            sentence.embedding = self._embeddings[sentence.text]
+            self._embeddings.move_to_end(sentence.text)
+        while len(self._embeddings) > _EMBEDDING_CACHE_SIZE:
+            self._embeddings.popitem(last=False)
+
+    # --- output ---------------------------------------------------------------------------
+    def _verified(self, sentence: Sentence) -> Citation | None:
+        """Return a citation if the quote is, to the letter, in the article as stored now."""
+        record = self.store.article(sentence.article_id)
+        if record is None or record.text[sentence.start : sentence.end] != sentence.text:
+            log.warning("dropped an unverifiable quote from %s", sentence.article_id)
+            return None
+        return Citation(
+            n=0,
+            source=record.source,
+            title=record.title,
+            quote=sentence.text,
+            score=sentence.score,
+            article_id=record.id,
+            start=sentence.start,
+            end=sentence.end,
+            outlet=record.outlet,
+        )
+
+    def _compose(self, question: str, resolved: str, facts: Sequence[Fact]) -> Answer:
+        citations: list[Citation] = []
+        lines: list[str] = []
+        for fact in facts:
+            numbers = []
+            for sentence in [fact.lead, *fact.corroborating]:
+                citation = self._verified(sentence)
+                if citation is None:
+                    continue
+                citation.n = len(citations) + 1
+                citations.append(citation)
+                numbers.append(citation.n)
+            if not numbers:
+                continue
+            markers = "".join(f"[{n}]" for n in numbers)
+            quote = citations[numbers[0] - 1].quote
+            note = f" ({len(numbers)} articles report this)" if len(numbers) > 1 else ""
+            lines.append(f"{quote} {markers}{note}")
+        if not lines:
+            return Answer(
+                question=question, answer=ABSTAIN_TEXT, abstained=True, resolved_question=resolved
+            )
+        return Answer(
+            question=question,
+            answer="\n\n".join(lines),
+            abstained=False,
+            citations=citations,
+            resolved_question=resolved,
+        )
+
+    def wider_passage(
+        self, article_id: str, start: int, end: int, sentences: int = 2
+    ) -> str | None:
+        """Return the quote with the sentences around it, for 'show more' in the bot."""
+        record = self.store.article(article_id)
+        if record is None:
+            return None
+        spans = sentence_spans(record.text)
+        index = next((i for i, (s, _) in enumerate(spans) if s <= start < _), None)
+        if index is None:
+            return None
+        last = next((i for i, (_, e) in enumerate(spans) if e >= end), index)
+        lo, hi = max(0, index - sentences), min(len(spans) - 1, last + sentences)
+        return record.text[spans[lo][0] : spans[hi][1]]

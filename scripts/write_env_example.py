@@ -1,0 +1,26 @@
+"""Write .env.example from the Settings class, so the two never drift apart."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from citedesk.paths import PROJECT_ROOT
+from citedesk.settings import Settings
+
+HEADER = """# citedesk settings. Copy to .env and edit; an empty value keeps the default.
+# The environment wins over .env. Lists of ids are comma-separated.
+"""
+
+
+def render() -> str:
+    lines = [HEADER]
+    for name, field in Settings.model_fields.items():
+        default = "" if field.default_factory or name == "data_dir" else field.default
+        lines.extend(f"# {line}" for line in textwrap.wrap(field.description or "", 96))
+        lines.append(f"{field.alias}={default}\n")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    Path(PROJECT_ROOT / ".env.example").write_text(render(), encoding="utf-8")

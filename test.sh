@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Run every check: set up .venv/ if needed, then lint, type-check and the test suite.
+set -euo pipefail
+cd "$(dirname "$0")"
+bash scripts/setup.sh
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+exec .venv/bin/pytest "$@"

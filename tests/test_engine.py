@@ -1,0 +1,123 @@
+"""The extractive engine on the sample corpus: verbatim quotes, abstention, follow-ups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from answering import ABSTAIN_TEXT, AnswerEngine, Turn
+from citedesk.errors import BadInputError
+from citedesk.settings import Settings
+from ingest import ingest_paths
+from vectorstore import open_store
+
+
+def _stored_text(engine: AnswerEngine, article_id: str) -> str:
+    record = engine.store.article(article_id)
+    assert record is not None
+    return record.text
+
+
+def test_massive_consequences_cites_baerbock_and_biden_verbatim(engine: AnswerEngine) -> None:
+    answer = engine.ask("who warned of massive consequences?")
+    assert not answer.abstained
+    quotes = " ".join(c.quote for c in answer.citations)
+    assert "Baerbock" in quotes and "Biden" in quotes
+    for citation in answer.citations:
+        text = _stored_text(engine, citation.article_id)
+        assert text[citation.start : citation.end] == citation.quote
+        assert (
+            f"{citation.quote} [{citation.n}]" in answer.answer
+            or f"[{citation.n}]" in answer.answer
+        )
+    # Every sentence of the answer is one of the quotes, followed by its markers.
+    for line in answer.answer.split("\n\n"):
+        assert any(line.startswith(c.quote) for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the capital of Australia?",
+        "How do I bake sourdough bread?",
+        "What did Emmanuel Macron say about Ukraine?",
+        "Who won the 2022 FIFA World Cup?",
+    ],
+)
+def test_out_of_corpus_questions_abstain_without_citations(
+    engine: AnswerEngine, question: str
+) -> None:
+    answer = engine.ask(question)
+    assert answer.abstained and answer.citations == [] and answer.answer == ABSTAIN_TEXT
+
+
+def test_follow_up_finds_the_person_from_the_last_answer(engine: AnswerEngine) -> None:
+    first = engine.ask("Who is the Kremlin spokesman?")
+    assert "Dmitry Peskov" in first.citations[0].quote
+    follow_up = engine.ask("What did he deny?", [Turn.from_answer(first)])
+    assert "Peskov denied" in follow_up.citations[0].quote
+    alone = engine.ask("What did he deny?")
+    assert all("Peskov denied" not in c.quote for c in alone.citations[:1])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What did Birbock say about relations with Russia?", "strong and stable relations"),
+        ("What did Baerbock say about relations with Russia?", "strong and stable relations"),
+        ("Has Russia begun emptying its embassy in Kyiv?", "emptying its embassy in Kiev"),
+    ],
+)
+def test_other_spellings_of_names_find_the_passage(
+    engine: AnswerEngine, question: str, expected: str
+) -> None:
+    answer = engine.ask(question)
+    assert any(expected in c.quote for c in answer.citations)
+
+
+def test_same_fact_in_two_articles_is_cited_together(engine: AnswerEngine) -> None:
+    answer = engine.ask(
+        "What will the transatlantic powers discuss about deterring Russian aggression?"
+    )
+    first_line = answer.answer.split("\n\n")[0]
+    assert "[1][2] (2 articles report this)" in first_line
+    assert answer.citations[0].article_id != answer.citations[1].article_id
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t "])
+def test_empty_question_is_refused(engine: AnswerEngine, question: str) -> None:
+    with pytest.raises(BadInputError, match="empty"):
+        engine.ask(question)
+
+
+def test_overlong_question_is_refused(engine: AnswerEngine) -> None:
+    with pytest.raises(BadInputError, match="20,000 characters long; the limit is 1,000"):
+        engine.ask("x" * 20_000)
+
+
+def test_quote_that_no_longer_matches_the_store_is_not_shown(
+    tmp_path: Path, sample_copy: Path
+) -> None:
+    settings = Settings(_env_file=None, CITEDESK_DATA_DIR=tmp_path / "data")  # type: ignore[call-arg]
+    store = open_store(settings)
+    ingest_paths([sample_copy], settings, store)
+    engine = AnswerEngine(settings, store)
+    engine.retriever.refresh()
+    # Another process rewrites an article after this engine cached it: verification uses the store.
+    target = sample_copy / "000_42f62abf4ca1e602.txt"
+    target.write_text(target.read_text().replace("massive consequences", "grave consequences"))
+    other_store = open_store(settings)
+    ingest_paths([sample_copy], settings, other_store)
+    answer = engine.ask("who warned of massive consequences?")
+    for citation in answer.citations:
+        assert (
+            _stored_text(engine, citation.article_id)[citation.start : citation.end]
+            == citation.quote
+        )
+
+
+def test_wider_passage_contains_the_quote(engine: AnswerEngine) -> None:
+    citation = engine.ask("Who is the Kremlin spokesman?").citations[0]
+    passage = engine.wider_passage(citation.article_id, citation.start, citation.end)
+    assert passage is not None and citation.quote in passage and len(passage) > len(citation.quote)

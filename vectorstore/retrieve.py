@@ -1,0 +1,85 @@
+"""Hybrid retrieval: dense (Chroma) and BM25, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import Stemmer
+from llama_index.core import VectorStoreIndex
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.llms import MockLLM
+from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
+from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
+from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
+from llama_index.retrievers.bm25 import BM25Retriever
+
+from vectorstore.store import ArticleRecord, ArticleStore
+from vectorstore.terms import Vocabulary
+
+# bm25s sets its own logger to DEBUG on import, which would print on every index build.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+class HybridRetriever:
+    """Retrieves committed chunks; reloads itself when another process changes the store."""
+
+    def __init__(self, store: ArticleStore, embed_model: BaseEmbedding, top_k: int) -> None:
+        self._store = store
+        self._embed_model = embed_model
+        self._top_k = top_k
+        self._lock = threading.Lock()
+        self._fingerprint: str | None = None
+        self._fusion: BaseRetriever | None = None
+        self.articles: dict[str, ArticleRecord] = {}
+        self.vocabulary = Vocabulary([])
+
+    def refresh(self) -> None:
+        """Rebuild the BM25 index and article cache if the committed articles changed."""
+        fingerprint = self._store.fingerprint()
+        if fingerprint == self._fingerprint:
+            return
+        with self._lock:
+            if fingerprint == self._fingerprint:
+                return
+            articles = {record.id: record for record in self._store.articles(with_text=True)}
+            nodes = self._store.chunk_nodes()
+            self.vocabulary = Vocabulary(node.text for node in nodes)
+            if nodes:
+                dense = VectorStoreIndex.from_vector_store(
+                    self._store.vector_store, embed_model=self._embed_model
+                ).as_retriever(similarity_top_k=self._top_k * 2)
+                bm25 = BM25Retriever.from_defaults(
+                    nodes=list[BaseNode](nodes),
+                    similarity_top_k=min(self._top_k, len(nodes)),
+                    stemmer=Stemmer.Stemmer("english"),
+                    language="english",
+                )
+                self._fusion = QueryFusionRetriever(
+                    [dense, bm25],
+                    mode=FUSION_MODES.RECIPROCAL_RANK,
+                    similarity_top_k=self._top_k,
+                    num_queries=1,  # no LLM query rewriting: retrieval must work offline
+                    use_async=False,
+                    llm=MockLLM(),
+                )
+            else:
+                self._fusion = None
+            self.articles = articles
+            self._fingerprint = fingerprint
+
+    def retrieve(self, query: str) -> list[NodeWithScore]:
+        """Return fused chunks for a query, spelling variants of names added, best first."""
+        self.refresh()
+        if self._fusion is None:
+            return []
+        variants = self.vocabulary.expand(query)
+        expanded = f"{query} {' '.join(variants)}" if variants else query
+        results = self._fusion.retrieve(QueryBundle(expanded))
+        # Chunks of an uncommitted or replaced version are never returned.
+        return [
+            result
+            for result in results
+            if (record := self.articles.get(str(result.node.metadata.get("article_id"))))
+            and record.content_hash == result.node.metadata.get("content_hash")
+        ]

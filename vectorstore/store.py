@@ -1,0 +1,248 @@
+"""The article store: chunks and article records in Chroma, embedded on disk or on a server.
+
+An article's record (in the `<prefix>_articles` collection) is its commit point: chunks are
+written first under the article's new content hash, then the record is upserted, then chunks
+of any other hash are deleted. Readers only trust chunks whose hash matches the record, so an
+interrupted write can never make a partial or outdated version citable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.config import Settings as ChromaSettings
+from llama_index.core.schema import BaseNode, TextNode
+from llama_index.vector_stores.chroma import ChromaVectorStore
+from pydantic import BaseModel, Field
+
+from citedesk.errors import StoreError
+from citedesk.settings import Settings
+
+# Chroma wants an embedding for every record; article records are looked up by id only.
+_NO_VECTOR: list[float] = [0.0]
+_PAGE = 500
+
+
+class ArticleRecord(BaseModel):
+    """What the store knows about one article; `text` is the cleaned article itself."""
+
+    id: str = Field(description="Stable id: the canonical URL, or the file's absolute path.")
+    source: str = Field(description="Where it came from, as shown to people (URL or file name).")
+    title: str
+    outlet: str | None = None
+    published: str | None = None
+    content_hash: str
+    ingested_at: str = Field(
+        default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds")
+    )
+    chunks: int = 0
+    text: str = ""
+
+    def metadata(self) -> dict[str, str | int]:
+        fields = self.model_dump(exclude={"id", "text"})
+        return {key: value for key, value in fields.items() if value is not None}
+
+
+def chunk_id_prefix(article_id: str) -> str:
+    return hashlib.sha1(article_id.encode()).hexdigest()[:16]
+
+
+class ArticleStore:
+    """Chroma collections for one corpus; subclasses say how to reach Chroma."""
+
+    kind = "abstract"
+
+    def __init__(self, client: ClientAPI, prefix: str, embed_model_name: str) -> None:
+        self._client = client
+        try:
+            self._chunks = client.get_or_create_collection(
+                f"{prefix}_chunks",
+                metadata={"hnsw:space": "cosine", "embed_model": embed_model_name},
+            )
+            self._articles = client.get_or_create_collection(f"{prefix}_articles")
+        except Exception as exc:  # chromadb raises many types; all mean "store unusable"
+            raise StoreError(f"cannot open the Chroma collections: {exc}") from exc
+        stored_model = (self._chunks.metadata or {}).get("embed_model")
+        if stored_model and stored_model != embed_model_name:
+            raise StoreError(
+                f"this store was embedded with {stored_model!r}, not {embed_model_name!r}; "
+                "use another CITEDESK_DATA_DIR or CITEDESK_COLLECTION for a new model"
+            )
+        self.vector_store = ChromaVectorStore(chroma_collection=self._chunks)
+
+    # --- articles -------------------------------------------------------------------------
+    def articles(self, *, with_text: bool = False) -> list[ArticleRecord]:
+        """Return every committed article, oldest first."""
+        include: Any = ["metadatas", "documents"] if with_text else ["metadatas"]
+        records: list[ArticleRecord] = []
+        offset = 0
+        while True:
+            page = self._articles.get(include=include, limit=_PAGE, offset=offset)
+            ids = page["ids"]
+            metadatas = page["metadatas"] or []
+            documents = page.get("documents") or [""] * len(ids)
+            for article_id, meta, text in zip(ids, metadatas, documents, strict=False):
+                records.append(_record(article_id, meta, text))
+            if len(ids) < _PAGE:
+                break
+            offset += _PAGE
+        return sorted(records, key=lambda record: record.ingested_at)
+
+    def article(self, article_id: str) -> ArticleRecord | None:
+        page = self._articles.get(ids=[article_id], include=["metadatas", "documents"])
+        if not page["ids"]:
+            return None
+        return _record(article_id, (page["metadatas"] or [{}])[0], (page["documents"] or [""])[0])
+
+    def fingerprint(self) -> str:
+        """Return a digest of the committed articles and their hashes (changes on every commit)."""
+        digest = hashlib.sha1()
+        for record in sorted(self.articles(), key=lambda r: r.id):
+            digest.update(f"{record.id}\0{record.content_hash}\n".encode())
+        return digest.hexdigest()
+
+    # --- writing --------------------------------------------------------------------------
+    def write_article(self, record: ArticleRecord, nodes: Sequence[BaseNode]) -> None:
+        """Replace an article's chunks and record so that readers see old or new, never a mix."""
+        try:
+            # Leftovers of an interrupted write of this same version would collide on ids.
+            self._chunks.delete(
+                where={"$and": [{"article_id": record.id}, {"content_hash": record.content_hash}]}
+            )
+            for start in range(0, len(nodes), _PAGE):
+                self.vector_store.add(list(nodes[start : start + _PAGE]))
+            record.chunks = len(nodes)
+            self._articles.upsert(
+                ids=[record.id],
+                documents=[record.text],
+                metadatas=[record.metadata()],
+                embeddings=[_NO_VECTOR],  # type: ignore[arg-type]
+            )
+            older: Any = {"$ne": record.content_hash}  # chromadb's Where type is too narrow
+            self._chunks.delete(
+                where={"$and": [{"article_id": record.id}, {"content_hash": older}]}
+            )
+        except Exception as exc:
+            raise StoreError(f"could not write {record.source}: {exc}") from exc
+
+    def delete_article(self, article_id: str) -> None:
+        """Forget an article: its record first (so nothing is citable), then its chunks."""
+        self._articles.delete(ids=[article_id])
+        self._chunks.delete(where={"article_id": article_id})
+
+    def collect_garbage(self) -> int:
+        """Delete chunks left by interrupted writes; return how many went."""
+        committed = {record.id: record.content_hash for record in self.articles()}
+        stale: list[str] = []
+        offset = 0
+        while True:
+            page = self._chunks.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            for chunk_id, meta in zip(page["ids"], page["metadatas"] or [], strict=False):
+                meta = meta or {}
+                if committed.get(str(meta.get("article_id"))) != meta.get("content_hash"):
+                    stale.append(chunk_id)
+            if len(page["ids"]) < _PAGE:
+                break
+            offset += _PAGE
+        for start in range(0, len(stale), _PAGE):
+            self._chunks.delete(ids=stale[start : start + _PAGE])
+        return len(stale)
+
+    # --- reading chunks -------------------------------------------------------------------
+    def chunk_nodes(self) -> list[TextNode]:
+        """Return every committed chunk as a llama-index node (for BM25)."""
+        committed = {record.id: record.content_hash for record in self.articles()}
+        nodes: list[TextNode] = []
+        offset = 0
+        while True:
+            page = self._chunks.get(include=["metadatas", "documents"], limit=_PAGE, offset=offset)
+            rows = zip(page["ids"], page["metadatas"] or [], page["documents"] or [], strict=False)
+            for chunk_id, meta, text in rows:
+                meta = dict(meta or {})
+                if committed.get(str(meta.get("article_id"))) != meta.get("content_hash"):
+                    continue
+                nodes.append(_node_from_row(chunk_id, meta, text or ""))
+            if len(page["ids"]) < _PAGE:
+                break
+            offset += _PAGE
+        return nodes
+
+    def chunk_count(self) -> int:
+        return self._chunks.count()
+
+    def is_empty(self) -> bool:
+        return self._articles.count() == 0
+
+    def close(self) -> None:
+        """Release the client (embedded stores hold files open)."""
+
+
+def _record(article_id: str, meta: Any, text: str | None) -> ArticleRecord:
+    return ArticleRecord.model_validate({**dict(meta or {}), "id": article_id, "text": text or ""})
+
+
+def _node_from_row(chunk_id: str, meta: dict[str, Any], text: str) -> TextNode:
+    from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+    try:
+        node = metadata_dict_to_node(meta, text=text)
+    except Exception:  # rows written by something other than llama-index
+        node = TextNode(text=text, metadata={k: v for k, v in meta.items() if k[0] != "_"})
+    node.id_ = chunk_id
+    return node  # type: ignore[return-value]
+
+
+def _chroma_settings() -> ChromaSettings:
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+class EmbeddedStore(ArticleStore):
+    """A store in a folder on this machine (one writing process at a time)."""
+
+    kind = "embedded"
+
+    def __init__(self, settings: Settings) -> None:
+        path = settings.chroma_dir
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+        except Exception as exc:
+            raise StoreError(f"cannot open the Chroma store at {path}: {exc}") from exc
+        super().__init__(client, settings.collection, settings.embed_model)
+
+
+class ServerStore(ArticleStore):
+    """A store on a Chroma server (`chroma run`), shared by the bot and ingest jobs."""
+
+    kind = "server"
+
+    def __init__(self, settings: Settings) -> None:
+        url = urlparse(settings.chroma_url)
+        if url.scheme not in {"http", "https"} or not url.hostname:
+            raise StoreError(
+                f"CHROMA_URL must look like http://host:port, not {settings.chroma_url!r}"
+            )
+        try:
+            client = chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=_chroma_settings(),
+            )
+            client.heartbeat()
+        except Exception as exc:
+            raise StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}"
+            ) from exc
+        super().__init__(client, settings.collection, settings.embed_model)
+
+
+def open_store(settings: Settings) -> ArticleStore:
+    """Open the store the settings name: a Chroma server if CHROMA_URL is set, else embedded."""
+    return ServerStore(settings) if settings.chroma_url else EmbeddedStore(settings)

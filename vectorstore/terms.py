@@ -1,0 +1,180 @@
+"""Words, stems and spelling variants of names, shared by retrieval and answer scoring."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from functools import lru_cache
+
+import Stemmer
+
+_TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+_POSSESSIVE = re.compile(r"['’]s$")
+_VOWELS = set("aeiouy")
+
+# Function words plus the words every question about news carries, which say nothing of topic.
+STOPWORDS = frozenset(
+    """
+    a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers herself him himself his how i if in into is it its
+    itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself yourselves
+    also any anyone else ever many much one ones get got let lets us re ve ll d s t say says
+    said saying tell told tells according article articles report reported reports news mention
+    mentioned mentions know known think thing things happen happened happens
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Return lower-case word tokens without possessive endings."""
+    return [_POSSESSIVE.sub("", token.lower()) for token in _TOKEN.findall(text)]
+
+
+def stem(word: str) -> str:
+    return str(_stemmer().stemWord(word))
+
+
+def content_stems(text: str) -> list[str]:
+    """Return the stems of the words that carry topic, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for word in words(text):
+        if word not in STOPWORDS and len(word) > 1:
+            seen.setdefault(stem(word), None)
+    return list(seen)
+
+
+def skeleton(word: str) -> str:
+    """Consonant skeleton: Kyiv/Kiev -> kv, Baerbock/Birbock/Bierbock -> brbck."""
+    word = word.lower()
+    out = [word[0]]
+    for char in word[1:]:
+        if char in _VOWELS or char == out[-1]:
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+def _edit_distance_at_most(a: str, b: str, limit: int) -> bool:
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
+
+
+class Vocabulary:
+    """The corpus's words: document frequencies for weighting and proper nouns for spelling."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.documents = 0
+        self._df: Counter[str] = Counter()
+        capitalized: Counter[str] = Counter()
+        mid_sentence: Counter[str] = Counter()
+        initial_only: Counter[str] = Counter()
+        all_words: set[str] = set()
+        for text in texts:
+            self.documents += 1
+            self._df.update(set(content_stems(text)))
+            for match in _TOKEN.finditer(text):
+                word = _POSSESSIVE.sub("", match.group())
+                lower = word.lower()
+                all_words.add(lower)
+                # Only a capital in mid-sentence says that a word is a name.
+                before = text[max(0, match.start() - 3) : match.start()].strip(" \"“‘'(")
+                if before and before[-1] not in ".!?:\n":
+                    mid_sentence[lower] += 1
+                    if word[:1].isupper():
+                        capitalized[lower] += 1
+                elif word[:1].isupper():
+                    initial_only[lower] += 1
+        # A proper noun is written with a capital (nearly) every time it appears.
+        # A word met only at sentence starts ("Bierbock stressed ...") may be one too, unless
+        # it is an adverb ("Separately, ...").
+        self.proper_nouns = {
+            word
+            for word, count in capitalized.items()
+            if len(word) >= 4 and count >= 0.8 * mid_sentence[word] and word not in STOPWORDS
+        } | {
+            word
+            for word in initial_only
+            if len(word) >= 4
+            and mid_sentence[word] == 0
+            and word not in STOPWORDS
+            and not word.endswith("ly")
+        }
+        self.words = all_words
+        self._by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in self.proper_nouns:
+            self._by_initial[word[0]].append(word)
+
+    def idf(self, stem_: str) -> float:
+        return math.log(1 + (self.documents + 1) / (self._df.get(stem_, 0) + 0.5))
+
+    def variants(self, word: str) -> list[str]:
+        """Other spellings in the corpus of a name in a question (Birbock -> Baerbock)."""
+        word = word.lower()
+        if len(word) < 4 or word in STOPWORDS:
+            return []
+        known = word in self.words
+        if known and word not in self.proper_nouns:
+            return []
+        shape = skeleton(word)
+        found = []
+        for candidate in self._by_initial.get(word[0], []):
+            if candidate == word:
+                continue
+            same_shape = len(shape) >= 2 and skeleton(candidate) == shape
+            limit = 1 if known or len(word) < 7 else 2
+            if same_shape or (len(word) >= 5 and _edit_distance_at_most(word, candidate, limit)):
+                found.append(candidate)
+        return sorted(found)
+
+    def expand(self, text: str) -> list[str]:
+        """Return the corpus spellings of names in a text that it does not already use."""
+        present = set(words(text))
+        extra: dict[str, None] = {}
+        for word in present:
+            for variant in self.variants(word):
+                if variant not in present:
+                    extra.setdefault(variant, None)
+        return list(extra)
+
+    def unknown_names(self, question: str) -> list[str]:
+        """Return names in a question that no article mentions in any spelling.
+
+        The head (last word) of each capitalised run after the first word is checked:
+        "Emmanuel Macron" -> Macron, "FIFA World Cup" -> Cup.
+        """
+        tokens = _TOKEN.findall(question)
+        unknown: list[str] = []
+        run: list[str] = []
+        for position, token in enumerate([*tokens, ""]):
+            if position > 0 and token[:1].isupper():
+                run.append(token)
+                continue
+            if run:
+                head = _POSSESSIVE.sub("", run[-1]).lower()
+                known = head in self.words or head in STOPWORDS or bool(self.variants(head))
+                if not known and len(head) > 1:
+                    unknown.append(" ".join(run))
+                run = []
+        return unknown
