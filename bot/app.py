@@ -2,12 +2,160 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import secrets
+from urllib.parse import urlparse
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    PersistenceInput,
+    PicklePersistence,
+    filters,
+)
+
+from answering import AnswerEngine
+from bot import handlers
+from bot.services import SERVICES_KEY, BotServices
 from citedesk.errors import ConfigError
 from citedesk.settings import Settings
 
+log = logging.getLogger(__name__)
+
+_TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+COMMANDS = [
+    BotCommand("start", "What I know, with example questions"),
+    BotCommand("help", "How to ask"),
+    BotCommand("ask", "Ask a question (in groups)"),
+    BotCommand("sources", "The articles I know"),
+    BotCommand("reset", "Forget our conversation"),
+    BotCommand("ingest", "Add an article by URL (admins)"),
+    BotCommand("stats", "Store and usage figures (admins)"),
+]
+
+
+class RedactToken(logging.Filter):
+    """Remove the bot token from every log line (URLs of the Bot API contain it)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self._token in message:
+            record.msg = message.replace(self._token, "<token>")
+            record.args = ()
+        return True
+
+
+def check_token(token: str) -> str:
+    token = token.strip()
+    if not token:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather (see README)"
+        )
+    if not _TOKEN.match(token):
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is malformed: expected digits, a colon and ~35 letters from @BotFather"
+        )
+    return token
+
+
+def protect_logs(token: str) -> None:
+    """Keep the token out of logs: httpx logs request URLs, which hold it."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    redactor = RedactToken(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redactor)
+    for name in ("telegram", "httpx", "httpcore", "bot", "apscheduler"):
+        logging.getLogger(name).addFilter(redactor)
+
+
+def file_base_url(settings: Settings) -> str:
+    if settings.telegram_file_base_url:
+        return settings.telegram_file_base_url
+    base = settings.telegram_api_base_url.rstrip("/")
+    return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
+
+
+async def _register_commands(application: Application) -> None:
+    await application.bot.set_my_commands(COMMANDS)
+
+
+def build_application(settings: Settings, engine: AnswerEngine) -> Application:
+    """Wire the handlers, rate limiter and persistence around an engine."""
+    token = check_token(settings.telegram_bot_token)
+    protect_logs(token)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    persistence = PicklePersistence(
+        filepath=settings.data_dir / "bot-conversations.pickle",
+        store_data=PersistenceInput(bot_data=False, user_data=False, callback_data=False),
+        update_interval=5,
+    )
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(file_base_url(settings))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .persistence(persistence)
+        .concurrent_updates(64)
+        .post_init(_register_commands)
+        .build()
+    )
+    application.bot_data[SERVICES_KEY] = BotServices(settings=settings, engine=engine)
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("start", handlers.start))
+    application.add_handler(CommandHandler("help", handlers.help_command))
+    application.add_handler(CommandHandler("reset", handlers.reset))
+    application.add_handler(CommandHandler("ask", handlers.ask_command))
+    application.add_handler(CommandHandler("sources", handlers.sources))
+    application.add_handler(CommandHandler("stats", handlers.stats))
+    application.add_handler(CommandHandler("ingest", handlers.ingest_command))
+    application.add_handler(CallbackQueryHandler(handlers.on_button))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.on_text))
+    application.add_handler(MessageHandler(filters.Document.ALL, handlers.on_document))
+    application.add_handler(
+        MessageHandler(private & ~filters.TEXT & ~filters.COMMAND, handlers.on_other)
+    )
+    application.add_error_handler(handlers.on_error)
+    return application
+
 
 def run_bot(settings: Settings) -> None:
-    """Run the bot until interrupted."""
-    if not settings.telegram_bot_token:
-        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather first")
-    raise ConfigError("the bot is not built yet")
+    """Run the bot until interrupted: long polling, or a webhook when WEBHOOK_URL is set."""
+    from vectorstore import open_store
+
+    check_token(settings.telegram_bot_token)
+    store = open_store(settings)
+    if store.is_empty():
+        from citedesk.paths import SAMPLE_CORPUS
+        from ingest import ingest_paths
+
+        log.warning("the store is empty: ingesting the sample corpus")
+        ingest_paths([SAMPLE_CORPUS], settings, store)
+    engine = AnswerEngine(settings, store)
+    engine.retriever.refresh()
+    application = build_application(settings, engine)
+    if settings.webhook_url:
+        url = urlparse(settings.webhook_url)
+        if url.scheme != "https" and url.hostname not in {"127.0.0.1", "localhost"}:
+            raise ConfigError("WEBHOOK_URL must be https:// (Telegram only calls HTTPS webhooks)")
+        secret = settings.webhook_secret or secrets.token_urlsafe(32)
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=url.path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)

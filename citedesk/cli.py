@@ -98,7 +98,9 @@ def _engine(settings: Settings) -> AnswerEngine:
 # --- ingest --------------------------------------------------------------------------------
 @app.command()
 def ingest(
-    paths: Annotated[list[str], typer.Argument(help="Files (.txt .md .html) and folders.")],
+    paths: Annotated[
+        list[str], typer.Argument(help="Files (.txt .md .html), folders and article URLs.")
+    ],
     json_output: JsonOption = False,
     prune: Annotated[
         bool, typer.Option("--prune", help="Remove stored articles whose files left these folders.")
@@ -107,7 +109,7 @@ def ingest(
     """Ingest articles; unchanged ones are skipped and changed ones replaced."""
 
     def body() -> None:
-        from ingest import ingest_paths
+        from ingest import ingest_sources
 
         settings = get_settings()
         store = _open_store(settings)
@@ -125,9 +127,7 @@ def ingest(
             def progress(name: str, done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total, description=name[:40])
 
-            report = ingest_paths(
-                [Path(p) for p in paths], settings, store, prune=prune, progress=progress
-            )
+            report = ingest_sources(paths, settings, store, prune=prune, progress=progress)
         if json_output:
             out.print_json(json.dumps(report.as_dict()))
         else:

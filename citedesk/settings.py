@@ -101,6 +101,21 @@ class Settings(BaseSettings):
         description="Largest article file or fetched page accepted, in bytes.",
     )
 
+    # --- fetching URLs -------------------------------------------------------------------
+    allow_private_urls: bool = Field(
+        False,
+        alias="ALLOW_PRIVATE_URLS",
+        description="Allow fetching from private, loopback and link-local addresses (intranets, "
+        "tests). Off: such URLs are refused, also after DNS and on every redirect.",
+    )
+    fetch_timeout_seconds: float = Field(
+        15.0,
+        alias="FETCH_TIMEOUT_SECONDS",
+        gt=0,
+        le=300,
+        description="Time limit for each HTTP request made while fetching an article or feed.",
+    )
+
     # --- Telegram -------------------------------------------------------------------------
     telegram_bot_token: str = Field(
         "", alias="TELEGRAM_BOT_TOKEN", description="Bot token from @BotFather."
@@ -145,6 +160,13 @@ class Settings(BaseSettings):
         default_factory=list,
         alias="ADMIN_USER_IDS",
         description="User ids allowed /ingest, /stats and sending articles (comma-separated).",
+    )
+    sources_page_size: int = Field(
+        8,
+        alias="SOURCES_PAGE_SIZE",
+        ge=1,
+        le=50,
+        description="Articles per page of the bot's /sources list.",
     )
     conversation_idle_minutes: int = Field(
         60,

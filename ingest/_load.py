@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import trafilatura
@@ -27,6 +27,10 @@ class LoadedArticle:
     outlet: str | None
     published: str | None
     content_hash: str
+    canonical_url: str | None = None
+
+    def with_id(self, article_id: str) -> LoadedArticle:
+        return replace(self, id=article_id, source=article_id)
 
 
 def content_hash(*parts: str | None) -> str:
@@ -86,7 +90,10 @@ def build_article(
         title_hint = title_hint or extracted.get("title")
         outlet_hint = outlet_hint or extracted.get("sitename")
         published_hint = published_hint or extracted.get("date")
+        canonical = extracted.get("url")
         raw = str(extracted["text"])
+    else:
+        canonical = None
     cleaned = clean_article(raw, title_hint=title_hint)
     if not cleaned.text:
         raise BadInputError(f"{where}: no article text left after removing page boilerplate")
@@ -100,6 +107,7 @@ def build_article(
         outlet=outlet,
         published=published,
         content_hash=content_hash(cleaned.title, cleaned.text, outlet, published),
+        canonical_url=canonical,
     )
 
 

@@ -12,7 +12,8 @@ from llama_index.core.ingestion import IngestionPipeline
 from citedesk.errors import CitedeskError
 from citedesk.settings import Settings
 from ingest._chunk import SentenceChunker
-from ingest._load import LoadedArticle, find_article_files, load_file
+from ingest._load import LoadedArticle, build_article, find_article_files, load_file
+from ingest.fetch import fetch
 from vectorstore.embedding import load_embed_model
 from vectorstore.store import ArticleRecord, ArticleStore
 
@@ -138,4 +139,49 @@ def ingest_paths(
             progress(file.name, done, len(files))
     if prune:
         ingester.prune(folders, seen, report)
+    return report
+
+
+def is_url(text: str) -> bool:
+    return text.startswith(("http://", "https://"))
+
+
+def load_url(url: str, settings: Settings) -> LoadedArticle:
+    """Fetch and clean one article page; its id is the page's canonical URL."""
+    page = fetch(url, settings)
+    article = build_article(
+        page.text,
+        article_id=page.url,
+        source=page.url,
+        is_html=page.content_type != "text/plain" and page.content_type != "text/markdown",
+        where=url,
+    )
+    canonical = article.canonical_url
+    if canonical and is_url(canonical):
+        article = article.with_id(canonical)
+    return article
+
+
+def ingest_sources(
+    sources: Iterable[str],
+    settings: Settings,
+    store: ArticleStore,
+    *,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest a mix of paths and URLs; each failed source is one line in the report's errors."""
+    sources = list(sources)
+    urls = [source for source in sources if is_url(source)]
+    paths = [Path(source) for source in sources if not is_url(source)]
+    report = ingest_paths(paths, settings, store, prune=prune, progress=progress)
+    if urls:
+        ingester = Ingester(settings, store)
+        for done, url in enumerate(urls, start=1):
+            try:
+                ingester.add(load_url(url, settings), report)
+            except CitedeskError as exc:
+                report.errors.append(str(exc))
+            if progress:
+                progress(url, done, len(urls))
     return report

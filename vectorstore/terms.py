@@ -126,6 +126,9 @@ class Vocabulary:
         for word in self.proper_nouns:
             self._by_initial[word[0]].append(word)
 
+    def document_frequency(self, word: str) -> int:
+        return self._df.get(stem(word.lower()), 0)
+
     def idf(self, stem_: str) -> float:
         return math.log(1 + (self.documents + 1) / (self._df.get(stem_, 0) + 0.5))
 

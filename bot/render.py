@@ -1,0 +1,122 @@
+"""Turn answers into Telegram HTML messages that Telegram accepts."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from answering import Answer, Citation
+from vectorstore import ArticleRecord
+
+MAX_MESSAGE = 4096
+# A single quote longer than this is shortened so that its message still fits.
+MAX_QUOTE = 3000
+MAX_TITLE = 300
+_MARKERS = re.compile(r"\[(\d+)\]")
+
+
+def _source_line(citation: Citation) -> str:
+    outlet = f", {escape(citation.outlet)}" if citation.outlet else ""
+    source = citation.source
+    shown = (
+        f'<a href="{escape(source, quote=True)}">source</a>'
+        if source.startswith(("http://", "https://"))
+        else escape(source)
+    )
+    return f"— <i>{_shortened(citation.title, MAX_TITLE)}</i>{outlet} · {shown}"
+
+
+def _shortened(text: str, limit: int) -> str:
+    """Escape text, shortening it at a word so that the escaped form fits the limit."""
+    escaped = escape(text)
+    while len(escaped) > limit:
+        # Escaping can grow text fivefold ("&" -> "&amp;"): cut in proportion, then at a word.
+        keep = max(1, int(len(text) * (limit - 2) / len(escaped)))
+        cut = text[:keep]
+        if " " in cut[keep // 2 :]:
+            cut = cut.rsplit(" ", 1)[0]
+        text = cut
+        escaped = escape(text) + " …"
+    return escaped
+
+
+def _quote(text: str) -> str:
+    return f"<blockquote>{_shortened(text, MAX_QUOTE)}</blockquote>"
+
+
+def answer_paragraphs(answer: Answer) -> list[str]:
+    """Return the answer as HTML paragraphs: each fact's quotes with their numbered sources."""
+    if answer.abstained:
+        return [
+            f"I could not find an answer to “{escape(answer.question)}” in the articles I have."
+        ]
+    by_number = {citation.n: citation for citation in answer.citations}
+    paragraphs = []
+    for line in answer.answer.split("\n\n"):
+        numbers = [int(n) for n in _MARKERS.findall(line) if int(n) in by_number]
+        if not numbers:
+            continue
+        # One paragraph per citation, so that any paragraph fits in a message on its own.
+        for index, n in enumerate(numbers):
+            citation = by_number[n]
+            header = (
+                f"<i>{len(numbers)} articles report this:</i>\n"
+                if index == 0 and len(numbers) > 1
+                else ""
+            )
+            paragraphs.append(
+                f"{header}<b>[{n}]</b>{_quote(citation.quote)}{_source_line(citation)}"
+            )
+    return paragraphs or [escape(answer.answer)]
+
+
+def split_messages(paragraphs: list[str], limit: int = MAX_MESSAGE) -> list[str]:
+    """Join paragraphs into as few messages as fit, splitting only between paragraphs.
+
+    Raw HTML is never shorter than the text Telegram counts, so measuring it is safe. Every
+    paragraph is built to fit on its own (quotes and titles are shortened), and HTML is never
+    cut inside.
+    """
+    messages: list[str] = []
+    current = ""
+    for paragraph in paragraphs:
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            messages.append(current)
+        if len(paragraph) > limit:
+            raise ValueError("a paragraph longer than a message; shorten it where it is built")
+        current = paragraph
+    if current:
+        messages.append(current)
+    return messages
+
+
+def passage_html(citation_n: int, title: str, passage: str, quote: str) -> str:
+    """Show the wider passage with the quoted sentences in bold."""
+    passage = passage if len(passage) <= MAX_QUOTE else passage[:MAX_QUOTE] + " …"
+    start = passage.find(quote)
+    if start < 0:
+        body = escape(passage)
+    else:
+        body = (
+            escape(passage[:start])
+            + f"<b>{escape(quote)}</b>"
+            + escape(passage[start + len(quote) :])
+        )
+    return f"<b>[{citation_n}]</b> <i>{escape(title)}</i>\n<blockquote>{body}</blockquote>"
+
+
+def sources_page(records: list[ArticleRecord], page: int, per_page: int) -> str:
+    if not records:
+        return "No articles are ingested yet."
+    pages = (len(records) + per_page - 1) // per_page
+    lines = [f"<b>Articles</b> ({len(records)}), page {page + 1} of {pages}:"]
+    for index, record in enumerate(
+        records[page * per_page : (page + 1) * per_page], start=page * per_page + 1
+    ):
+        details = ", ".join(escape(x) for x in (record.outlet, record.published) if x)
+        lines.append(f"{index}. {escape(record.title)}" + (f" ({details})" if details else ""))
+    return "\n".join(lines)

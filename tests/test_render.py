@@ -1,0 +1,43 @@
+"""Rendering edge cases that every answer must survive, checked with Telegram's own rules."""
+
+from __future__ import annotations
+
+from telegram_api import MAX_TEXT, utf16_length, visible_html_text
+
+from answering import Answer, Citation
+from bot import render
+
+
+def _answer(quotes: list[str], title: str = "T") -> Answer:
+    citations = [
+        Citation(
+            n=i,
+            source="a.txt",
+            title=title,
+            quote=q,
+            score=1.0,
+            article_id="a",
+            start=0,
+            end=len(q),
+        )
+        for i, q in enumerate(quotes, start=1)
+    ]
+    text = "\n\n".join(f"{q} [{i}]" for i, q in enumerate(quotes, start=1))
+    return Answer(question="q", answer=text, abstained=False, citations=citations)
+
+
+def test_huge_and_markup_heavy_quotes_still_fit_and_parse() -> None:
+    quotes = ["<&>" * 3000, "A & B < C " * 900, "plain " * 100]
+    messages = render.split_messages(render.answer_paragraphs(_answer(quotes, title="<b>" * 500)))
+    assert len(messages) >= 2
+    for message in messages:
+        assert len(message) <= MAX_TEXT
+        assert utf16_length(visible_html_text(message)) <= MAX_TEXT  # parses as Telegram HTML
+
+
+def test_same_fact_header_and_every_citation_shown() -> None:
+    answer = _answer(["one fact", "the same fact"])
+    answer.answer = "one fact [1][2] (2 articles report this)"
+    (message,) = render.split_messages(render.answer_paragraphs(answer))
+    shown = visible_html_text(message)
+    assert "2 articles report this" in shown and "[1]" in shown and "[2]" in shown
