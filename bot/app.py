@@ -28,6 +28,7 @@ from citedesk.settings import Settings
 
 log = logging.getLogger(__name__)
 
+FIRST_FEED_POLL_SECONDS = 2.0
 _TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 COMMANDS = [
     BotCommand("start", "What I know, with example questions"),
@@ -126,6 +127,13 @@ def build_application(settings: Settings, engine: AnswerEngine) -> Application:
         MessageHandler(private & ~filters.TEXT & ~filters.COMMAND, handlers.on_other)
     )
     application.add_error_handler(handlers.on_error)
+    if settings.feed_urls and application.job_queue is not None:
+        application.job_queue.run_repeating(
+            handlers.poll_feeds,
+            interval=settings.feed_poll_minutes * 60,
+            first=FIRST_FEED_POLL_SECONDS,
+            name="poll-feeds",
+        )
     return application
 
 

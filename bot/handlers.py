@@ -117,6 +117,24 @@ def citation_buttons(key: int, answer: Answer) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([buttons[i : i + 4] for i in range(0, len(buttons), 4)])
 
 
+# --- guards ----------------------------------------------------------------------------------
+async def admitted(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, admin: bool = False
+) -> tuple[Message, BotServices] | None:
+    """Return the message and services if its sender may do this; otherwise say why not."""
+    message = update.effective_message
+    if message is None:
+        return None
+    svc = services(context)
+    if admin and not is_admin(update, svc.settings):
+        await reply_html(message, ADMIN_ONLY)
+        return None
+    if not is_allowed(update, svc.settings):
+        await reply_html(message, REFUSAL)
+        return None
+    return message, svc
+
+
 # --- questions -------------------------------------------------------------------------------
 async def answer_question(
     update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
@@ -187,13 +205,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer /ask QUESTION (how to ask in groups)."""
-    message = update.effective_message
-    if message is None:
-        return
-    if not is_allowed(update, services(context).settings):
-        await reply_html(message, REFUSAL)
-        return
-    await answer_question(update, context, " ".join(context.args or []))
+    if await admitted(update, context):
+        await answer_question(update, context, " ".join(context.args or []))
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -207,13 +220,9 @@ def _examples(svc: BotServices) -> list[str]:
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Say what the bot knows, with example questions."""
-    message = update.effective_message
-    if message is None:
+    if not (found := await admitted(update, context)):
         return
-    svc = services(context)
-    if not is_allowed(update, svc.settings):
-        await reply_html(message, REFUSAL)
-        return
+    message, svc = found
     records = await svc.run(svc.engine.store.articles)
     await svc.run(svc.engine.retriever.refresh)
     lines = [
@@ -264,13 +273,9 @@ def _sources_markup(page: int, total: int, per_page: int) -> InlineKeyboardMarku
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the ingested articles, a page at a time."""
-    message = update.effective_message
-    if message is None:
+    if not (found := await admitted(update, context)):
         return
-    svc = services(context)
-    if not is_allowed(update, svc.settings):
-        await reply_html(message, REFUSAL)
-        return
+    message, svc = found
     records = await svc.run(svc.engine.store.articles)
     per_page = svc.settings.sources_page_size
     first_page = render.sources_page(records, 0, per_page)
@@ -279,13 +284,9 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show store and usage figures (admins)."""
-    message = update.effective_message
-    if message is None:
+    if not (found := await admitted(update, context, admin=True)):
         return
-    svc = services(context)
-    if not is_admin(update, svc.settings):
-        await reply_html(message, ADMIN_ONLY)
-        return
+    message, svc = found
     records = await svc.run(svc.engine.store.articles)
     chunks = await svc.run(svc.engine.store.chunk_count)
     uptime = int(time.time() - svc.started)
@@ -315,13 +316,9 @@ async def _ingest_url(message: Message, svc: BotServices, url: str) -> None:
 
 async def ingest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Ingest the article at /ingest URL (admins)."""
-    message = update.effective_message
-    if message is None:
+    if not (found := await admitted(update, context, admin=True)):
         return
-    svc = services(context)
-    if not is_admin(update, svc.settings):
-        await reply_html(message, ADMIN_ONLY)
-        return
+    message, svc = found
     urls = [arg for arg in context.args or [] if is_url(arg)]
     if not urls or len(urls) != len(context.args or []):
         await reply_html(message, "Usage: <code>/ingest https://example.com/article</code>")
@@ -379,6 +376,20 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return  # in groups, other people's photos are none of the bot's business
     svc = services(context)
     await reply_html(message, NON_TEXT_HINT if is_allowed(update, svc.settings) else REFUSAL)
+
+
+async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ingest what the configured feeds list and tell the admins what was added."""
+    svc = services(context)
+    report = await svc.run(ingest_sources, svc.settings.feed_urls, svc.settings, svc.engine.store)
+    log.info("feed poll: %s", report.as_dict())
+    if not (report.added or report.updated or report.errors):
+        return
+    for admin in svc.settings.admin_user_ids:
+        with contextlib.suppress(BadRequest, Forbidden):  # an admin who never started the bot
+            await context.bot.send_message(
+                admin, "Feeds polled. " + _summary(report), parse_mode=ParseMode.HTML
+            )
 
 
 # --- buttons ---------------------------------------------------------------------------------

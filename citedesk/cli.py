@@ -99,12 +99,19 @@ def _engine(settings: Settings) -> AnswerEngine:
 @app.command()
 def ingest(
     paths: Annotated[
-        list[str], typer.Argument(help="Files (.txt .md .html), folders and article URLs.")
-    ],
+        list[str] | None,
+        typer.Argument(
+            help="Files (.txt .md .html), folders, article URLs and RSS/Atom feed URLs."
+        ),
+    ] = None,
     json_output: JsonOption = False,
     prune: Annotated[
         bool, typer.Option("--prune", help="Remove stored articles whose files left these folders.")
     ] = False,
+    feeds: Annotated[
+        list[Path] | None,
+        typer.Option("--feeds", help="A file listing feed URLs, one per line (may repeat)."),
+    ] = None,
 ) -> None:
     """Ingest articles; unchanged ones are skipped and changed ones replaced."""
 
@@ -126,8 +133,14 @@ def ingest(
 
             def progress(name: str, done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total, description=name[:40])
+                if not err.is_terminal and not json_output:
+                    err.print(f"{done}/{total} {name}", markup=False, highlight=False)
 
-            report = ingest_sources(paths, settings, store, prune=prune, progress=progress)
+            if not paths and not feeds:
+                raise BadInputError("give files, folders or URLs to ingest, or --feeds FILE")
+            report = ingest_sources(
+                paths or [], settings, store, prune=prune, feed_lists=feeds or [], progress=progress
+            )
         if json_output:
             out.print_json(json.dumps(report.as_dict()))
         else:
@@ -240,6 +253,18 @@ def sources(json_output: JsonOption = False) -> None:
             return
         if not records:
             out.print("No articles yet: run `citedesk ingest PATH`.")
+            return
+        if not out.is_terminal:  # a pipe gets one tab-separated line per article
+            for record in records:
+                fields = (
+                    record.title,
+                    record.outlet,
+                    record.published,
+                    record.ingested_at,
+                    str(record.chunks),
+                    record.source,
+                )
+                out.print("\t".join(field or "" for field in fields), markup=False, highlight=False)
             return
         table = Table("title", "outlet", "published", "ingested", "chunks", "source")
         for record in records:

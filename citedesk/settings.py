@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -108,12 +109,37 @@ class Settings(BaseSettings):
         description="Allow fetching from private, loopback and link-local addresses (intranets, "
         "tests). Off: such URLs are refused, also after DNS and on every redirect.",
     )
+    fetch_allowed_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        alias="FETCH_ALLOWED_NETWORKS",
+        description="Private networks that may be fetched anyway, as comma-separated CIDRs "
+        "(e.g. 10.1.0.0/16 for an intranet, 127.0.0.1/32 for a local test site).",
+    )
     fetch_timeout_seconds: float = Field(
         15.0,
         alias="FETCH_TIMEOUT_SECONDS",
         gt=0,
         le=300,
         description="Time limit for each HTTP request made while fetching an article or feed.",
+    )
+
+    feed_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        alias="FEED_URLS",
+        description="RSS/Atom feeds the bot polls for new articles (comma-separated URLs).",
+    )
+    feed_poll_minutes: int = Field(
+        30,
+        alias="FEED_POLL_MINUTES",
+        ge=1,
+        description="How often the bot polls FEED_URLS; what it adds is reported to the admins.",
+    )
+    max_feed_entries: int = Field(
+        50,
+        alias="MAX_FEED_ENTRIES",
+        ge=1,
+        le=1000,
+        description="Most entries of one feed fetched in one run (newest first).",
     )
 
     # --- Telegram -------------------------------------------------------------------------
@@ -179,6 +205,20 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_ids(cls, value: object) -> object:
         return _ids(value)
+
+    @field_validator("feed_urls", "fetch_allowed_networks", mode="before")
+    @classmethod
+    def _parse_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in value.replace(",", " ").split() if part]
+        return value
+
+    @field_validator("fetch_allowed_networks")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # raises ValueError with the reason
+        return value
 
     @property
     def chroma_dir(self) -> Path:

@@ -14,7 +14,15 @@ from citedesk.errors import FetchError
 from citedesk.settings import Settings
 
 MAX_REDIRECTS = 5
-ACCEPTED_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/markdown")
+ARTICLE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/markdown")
+FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/xml",
+    "text/xml",
+    "application/rdf+xml",
+)
+ACCEPTED_TYPES = ARTICLE_TYPES + FEED_TYPES
 USER_AGENT = f"citedesk/{__version__} (+news question answering)"
 
 
@@ -27,19 +35,26 @@ class FetchedPage:
     text: str
 
 
-def check_url(url: str, allow_private: bool) -> None:
-    """Refuse non-HTTP(S) URLs and, unless allowed, hosts that resolve to non-public addresses."""
+def check_url(url: str, settings: Settings) -> None:
+    """Refuse non-HTTP(S) URLs and hosts that resolve to non-public addresses, unless allowed.
+
+    Every address the name resolves to is checked, so a name with one public and one private
+    address is refused too.
+    """
     parsed = urlparse(url)
     if parsed.scheme not in {"http", "https"} or not parsed.hostname:
         raise FetchError(f"{url}: only http:// and https:// URLs can be fetched")
-    if allow_private:
+    if settings.allow_private_urls:
         return
+    allowed = [ipaddress.ip_network(n, strict=False) for n in settings.fetch_allowed_networks]
     try:
         infos = socket.getaddrinfo(parsed.hostname, parsed.port or 80, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise FetchError(f"{url}: cannot resolve {parsed.hostname}") from exc
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
+        if any(address in network for network in allowed):
+            continue
         if not address.is_global or address.is_multicast:
             raise FetchError(
                 f"{url}: {parsed.hostname} is a private or local address ({address}); "
@@ -50,7 +65,17 @@ def check_url(url: str, allow_private: bool) -> None:
 def fetch(
     url: str, settings: Settings, transport: httpx.BaseTransport | None = None
 ) -> FetchedPage:
-    """GET a page, checking every redirect's target; raise FetchError with the reason."""
+    """GET a page, checking every redirect's target; raise FetchError naming the URL given."""
+    try:
+        return _fetch(url, settings, transport)
+    except FetchError as exc:
+        reason = str(exc)
+        raise FetchError(
+            reason if reason.startswith(url) else f"{url}: redirected to {reason}"
+        ) from None
+
+
+def _fetch(url: str, settings: Settings, transport: httpx.BaseTransport | None) -> FetchedPage:
     limit = settings.max_article_bytes
     with httpx.Client(
         timeout=settings.fetch_timeout_seconds,
@@ -59,7 +84,7 @@ def fetch(
         transport=transport,
     ) as client:
         for _ in range(MAX_REDIRECTS + 1):
-            check_url(url, settings.allow_private_urls)
+            check_url(url, settings)
             try:
                 with client.stream("GET", url) as response:
                     if response.is_redirect:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from llama_index.core import Document
 from llama_index.core.ingestion import IngestionPipeline
@@ -13,7 +15,8 @@ from citedesk.errors import CitedeskError
 from citedesk.settings import Settings
 from ingest._chunk import SentenceChunker
 from ingest._load import LoadedArticle, build_article, find_article_files, load_file
-from ingest.fetch import fetch
+from ingest.feeds import entry_urls, looks_like_feed, read_feed_list
+from ingest.fetch import FetchedPage, fetch
 from vectorstore.embedding import load_embed_model
 from vectorstore.store import ArticleRecord, ArticleStore
 
@@ -41,6 +44,7 @@ class IngestReport:
         }
 
 
+T = TypeVar("T")
 # Called with (description of the item just finished, items done, items in all).
 Progress = Callable[[str, int, int], None]
 
@@ -93,6 +97,22 @@ class Ingester:
         else:
             report.updated += 1
 
+    def add_each(
+        self,
+        sources: Sequence[T],
+        load: Callable[[T], LoadedArticle],
+        report: IngestReport,
+        progress: Progress | None = None,
+    ) -> None:
+        """Load and add each source; a failure is one error line and the rest go on."""
+        for done, source in enumerate(sources, start=1):
+            try:
+                self.add(load(source), report)
+            except CitedeskError as exc:
+                report.errors.append(str(exc))
+            if progress:
+                progress(str(getattr(source, "name", source)), done, len(sources))
+
     def prune(self, folders: Iterable[Path], seen: set[str], report: IngestReport) -> None:
         """Remove articles stored from these folders whose files were not seen in this run."""
         roots = [folder.resolve() for folder in folders]
@@ -128,38 +148,60 @@ def ingest_paths(
             report.errors.append(str(exc))
     ingester = Ingester(settings, store)
     seen: set[str] = set()
-    for done, file in enumerate(files, start=1):
-        try:
-            article = load_file(file, settings.max_article_bytes)
-            seen.add(article.id)
-            ingester.add(article, report)
-        except CitedeskError as exc:
-            report.errors.append(str(exc))
-        if progress:
-            progress(file.name, done, len(files))
+
+    def load(file: Path) -> LoadedArticle:
+        article = load_file(file, settings.max_article_bytes)
+        seen.add(article.id)
+        return article
+
+    ingester.add_each(files, load, report, progress)
     if prune:
         ingester.prune(folders, seen, report)
     return report
 
 
 def is_url(text: str) -> bool:
-    return text.startswith(("http://", "https://"))
+    """Say whether a source is a URL (any scheme: the fetcher refuses all but http(s))."""
+    return bool(re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", text))
 
 
-def load_url(url: str, settings: Settings) -> LoadedArticle:
-    """Fetch and clean one article page; its id is the page's canonical URL."""
-    page = fetch(url, settings)
+def article_from_page(page: FetchedPage, where: str) -> LoadedArticle:
+    """Clean a fetched page; its id is the page's canonical URL when it names one."""
     article = build_article(
         page.text,
         article_id=page.url,
         source=page.url,
-        is_html=page.content_type != "text/plain" and page.content_type != "text/markdown",
-        where=url,
+        is_html=page.content_type not in ("text/plain", "text/markdown"),
+        where=where,
     )
     canonical = article.canonical_url
     if canonical and is_url(canonical):
         article = article.with_id(canonical)
     return article
+
+
+def load_url(url: str, settings: Settings) -> LoadedArticle:
+    return article_from_page(fetch(url, settings), url)
+
+
+def _ingest_url(
+    url: str,
+    settings: Settings,
+    ingester: Ingester,
+    report: IngestReport,
+    progress: Progress | None,
+) -> None:
+    """Ingest an article URL, or every article a feed URL lists."""
+    try:
+        page = fetch(url, settings)
+        if not looks_like_feed(page):
+            ingester.add(article_from_page(page, url), report)
+            return
+        entries = entry_urls(page, settings.max_feed_entries)
+    except CitedeskError as exc:
+        report.errors.append(str(exc))
+        return
+    ingester.add_each(entries, lambda entry: load_url(entry, settings), report, progress)
 
 
 def ingest_sources(
@@ -168,20 +210,23 @@ def ingest_sources(
     store: ArticleStore,
     *,
     prune: bool = False,
+    feed_lists: Iterable[Path] = (),
     progress: Progress | None = None,
 ) -> IngestReport:
-    """Ingest a mix of paths and URLs; each failed source is one line in the report's errors."""
+    """Ingest files, folders, article URLs and feeds; each failure is one line in `errors`."""
     sources = list(sources)
     urls = [source for source in sources if is_url(source)]
     paths = [Path(source) for source in sources if not is_url(source)]
     report = ingest_paths(paths, settings, store, prune=prune, progress=progress)
+    for feed_list in feed_lists:
+        try:
+            urls.extend(read_feed_list(feed_list))
+        except CitedeskError as exc:
+            report.errors.append(str(exc))
     if urls:
         ingester = Ingester(settings, store)
         for done, url in enumerate(urls, start=1):
-            try:
-                ingester.add(load_url(url, settings), report)
-            except CitedeskError as exc:
-                report.errors.append(str(exc))
+            _ingest_url(url, settings, ingester, report, progress)
             if progress:
                 progress(url, done, len(urls))
     return report

@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram_api import BOT_USERNAME, MAX_TEXT, FakeTelegram, utf16_length, visible_html_text
+from websites import KIEL, NewsSite
 
 from answering import AnswerEngine
 from bot.app import build_application, check_token
@@ -374,53 +373,23 @@ async def test_long_answers_are_split_at_paragraphs(telegram: FakeTelegram, tmp_
     assert_all_accepted(telegram)
 
 
-class ArticleServer:
-    """A loopback web server with one article page."""
-
-    def __init__(self) -> None:
-        page = (
-            b"<html><head><title>Harbour reopens</title>"
-            b'<link rel="canonical" href="https://news.example/harbour-reopens"></head><body><article>'
-            b"<h1>Harbour reopens after storm</h1><p>The harbour in Kiel reopened on Tuesday after "
-            b"the storm, the harbour master Ilse Brandt said.</p><p>Ferries to Oslo will sail again "
-            b"from Wednesday morning, the operator said in a statement.</p></article></body></html>"
-        )
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(page)))
-                self.end_headers()
-                self.wfile.write(page)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/harbour"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.mark.parametrize("allow_private", [True, False])
 async def test_admin_ingests_a_url(
     telegram: FakeTelegram, tmp_path: Path, sample_copy: Path, allow_private: bool
 ) -> None:
-    site = ArticleServer()
+    site = NewsSite()
+    site.page("/harbour", KIEL)
+    url = site.url("/harbour")
     settings = bot_settings(telegram, tmp_path / "data", ALLOW_PRIVATE_URLS=allow_private)
     store = open_store(settings)
     ingest_paths([sample_copy], settings, store)
     try:
         async with RunningBot(settings, AnswerEngine(settings, store)):
-            (refused,) = await ask(telegram, 31, f"/ingest {site.url}")
+            (refused,) = await ask(telegram, 31, f"/ingest {url}")
             assert visible(refused) == ADMIN_ONLY
             (usage,) = await ask(telegram, ADMIN, "/ingest not-a-url")
             assert "Usage" in visible(usage)
-            (summary,) = await ask(telegram, ADMIN, f"/ingest {site.url}")
+            (summary,) = await ask(telegram, ADMIN, f"/ingest {url}")
             if not allow_private:
                 assert "added 0" in visible(summary) and "private or local address" in visible(
                     summary
@@ -429,7 +398,7 @@ async def test_admin_ingests_a_url(
             assert "added 1" in visible(summary) and "Harbour reopens" in visible(summary)
             (answer,) = await ask(telegram, 31, "When do ferries to Oslo sail again?")
             assert "Wednesday morning" in visible(answer)
-            assert "https://news.example/harbour-reopens" in answer["text"]
+            assert "https://news.example/kiel-harbour" in answer["text"]
             (stats,) = await ask(telegram, ADMIN, "/stats")
             assert "Articles: 6" in visible(stats)
     finally:
@@ -474,3 +443,26 @@ async def test_token_never_appears_in_logs(
 def test_missing_or_malformed_token_is_one_clear_error(token: str) -> None:
     with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
         check_token(token)
+
+
+async def test_bot_polls_feeds_and_tells_admins(telegram: FakeTelegram, tmp_path: Path) -> None:
+    site = NewsSite()
+    site.page("/kiel", KIEL)
+    site.feed("/feed.xml", [site.url("/kiel")])
+    telegram.user_sends(ADMIN, "/help")  # the admin has a chat with the bot
+    settings = bot_settings(
+        telegram,
+        tmp_path / "data",
+        FEED_URLS=[site.url("/feed.xml")],
+        FETCH_ALLOWED_NETWORKS=["127.0.0.1/32"],
+    )
+    try:
+        async with RunningBot(settings, AnswerEngine(settings, open_store(settings))):
+            report = await until(
+                lambda: [m for m in telegram.sent_to(ADMIN) if "Feeds polled" in m["text"]]
+            )
+            assert "added 1" in visible(report[0]) and "Harbour reopens" in visible(report[0])
+            (answer,) = await ask(telegram, 33, "When do ferries to Oslo sail again?")
+            assert "Wednesday morning" in visible(answer)
+    finally:
+        site.stop()

@@ -137,3 +137,36 @@ def test_html_goes_through_trafilatura(store_settings: Settings, tmp_path: Path)
     (record,) = store.articles(with_text=True)
     assert record.outlet == "Harbour News" and record.published == "2022-01-18"
     assert "reopened on Monday" in record.text and "Home" not in record.text
+
+
+def test_a_write_interrupted_before_its_commit_is_never_citable(
+    store_settings: Settings, sample_copy: Path
+) -> None:
+    """Chunks of a new version are written, then the process dies before the record commits."""
+    from llama_index.core import Document
+
+    from answering import AnswerEngine
+    from ingest._chunk import SentenceChunker
+
+    store = open_store(store_settings)
+    ingest_paths([sample_copy], store_settings, store)
+    record = next(r for r in store.articles(with_text=True) if r.source.startswith("003"))
+    half_written = record.text.replace("eight-hour talks in Paris", "ninety-hour talks in Rome")
+    document = Document(
+        id_=record.id,
+        text=half_written,
+        metadata={"article_id": record.id, "content_hash": "f" * 64, "title": record.title},
+    )
+    nodes = SentenceChunker(chunk_chars=store_settings.chunk_chars).get_nodes_from_documents(
+        [document]
+    )
+    embed = load_embed_model(store_settings.embed_model)
+    for node in nodes:
+        node.embedding = embed.get_text_embedding(node.get_content())
+    store.vector_store.add(nodes)  # ...and here the process is killed: no record upsert
+    engine = AnswerEngine(store_settings, store)
+    answer = engine.ask("How long were the talks in Rome?")
+    assert all("ninety-hour" not in c.quote for c in answer.citations)
+    assert "ninety-hour" not in " ".join(n.text for n in store.chunk_nodes())
+    assert store.collect_garbage() == len(nodes)
+    assert store.chunk_count() == sum(r.chunks for r in store.articles())

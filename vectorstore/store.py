@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from citedesk.errors import StoreError
 from citedesk.settings import Settings
+from vectorstore._lock import hold_store_lock
 
 # Chroma wants an embedding for every record; article records are looked up by id only.
 _NO_VECTOR: list[float] = [0.0]
@@ -211,6 +212,10 @@ class EmbeddedStore(ArticleStore):
         path = settings.chroma_dir
         try:
             path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store folder {path}: {exc}") from exc
+        hold_store_lock(path)
+        try:
             client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
         except Exception as exc:
             raise StoreError(f"cannot open the Chroma store at {path}: {exc}") from exc

@@ -1,0 +1,43 @@
+"""RSS and Atom feeds: which article URLs a feed lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import feedparser
+
+from citedesk.errors import BadInputError, FetchError
+from ingest.fetch import FEED_TYPES, FetchedPage
+
+
+def looks_like_feed(page: FetchedPage) -> bool:
+    if page.content_type in FEED_TYPES:
+        return True
+    head = page.text[:500].lstrip().lower()
+    return head.startswith("<?xml") or head.startswith("<rss") or head.startswith("<feed")
+
+
+def entry_urls(page: FetchedPage, limit: int) -> list[str]:
+    """Return the article links of a feed, newest first as the feed lists them."""
+    parsed = feedparser.parse(page.text)
+    if parsed.bozo and not parsed.entries:
+        raise FetchError(f"{page.url}: not a readable RSS or Atom feed ({parsed.bozo_exception})")
+    urls: list[str] = []
+    for entry in parsed.entries:
+        link = entry.get("link") or ""
+        if link.startswith(("http://", "https://")) and link not in urls:
+            urls.append(link)
+    return urls[:limit]
+
+
+def read_feed_list(path: Path) -> list[str]:
+    """Read a file of feed URLs: one per line, blank lines and # comments ignored."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInputError(f"{path}: cannot read the feed list ({exc})") from exc
+    urls = [line.split("#", 1)[0].strip() for line in lines]
+    bad = [url for url in urls if url and not url.startswith(("http://", "https://"))]
+    if bad:
+        raise BadInputError(f"{path}: not a URL: {bad[0]}")
+    return [url for url in urls if url]

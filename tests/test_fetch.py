@@ -1,0 +1,150 @@
+"""Article URLs and feeds from a loopback news site: safety checks, ids, updates."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+from websites import KIEL, LUBECK, NewsSite, article_html
+
+from answering import AnswerEngine
+from citedesk.cli import app
+from citedesk.errors import FetchError
+from citedesk.settings import Settings, get_settings
+from ingest import ingest_sources
+from ingest.fetch import check_url
+from vectorstore import open_store
+
+LOOPBACK = ["127.0.0.1/32"]
+
+
+@pytest.fixture
+def site() -> Iterator[NewsSite]:
+    news = NewsSite()
+    news.page("/kiel", KIEL)
+    news.page("/lubeck", LUBECK)
+    news.feed("/feed.xml", [news.url("/kiel"), news.url("/lubeck")])
+    news.redirect("/to-metadata", "http://169.254.169.254/latest/meta-data/")
+    news.redirect("/to-intranet", "http://10.0.0.1/admin")
+    news.redirect("/to-other-loopback", "http://127.0.0.2:9/")
+    news.redirect("/loop", "/loop")
+    news.page(
+        "/huge", article_html("Huge", ["A sentence that goes on and on, said the editor."] * 3000)
+    )
+    news.page("/report.pdf", "%PDF-1.4 binary", "application/pdf")
+    news.page("/slow", KIEL)
+    yield news
+    news.stop()
+
+
+def settings_for(tmp_path: Path, **overrides: object) -> Settings:
+    base: dict[str, object] = {
+        "CITEDESK_DATA_DIR": tmp_path / "data",
+        "FETCH_ALLOWED_NETWORKS": LOOPBACK,
+        "FETCH_TIMEOUT_SECONDS": 1,
+        "CITEDESK_MAX_ARTICLE_BYTES": 50_000,
+    }
+    return Settings(_env_file=None, **(base | overrides))  # type: ignore[arg-type]
+
+
+def test_one_bad_url_never_stops_the_batch(site: NewsSite, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    store = open_store(settings)
+    bad = {
+        "/to-metadata": "169.254.169.254 is a private or local address",
+        "/to-intranet": "10.0.0.1 is a private or local address",
+        "/to-other-loopback": "127.0.0.2 is a private or local address",
+        "/loop": "more than 5 redirects",
+        "/huge": "limit",
+        "/report.pdf": "not an article page (application/pdf)",
+        "/missing": "HTTP 404",
+        "/slow": "timed out after 1 s",
+    }
+    urls = [
+        site.url("/kiel"),
+        *(site.url(path) for path in bad),
+        "ftp://127.0.0.1/x",
+        site.url("/lubeck"),
+    ]
+    report = ingest_sources(urls, settings, store)
+    assert (report.added, len(report.errors)) == (2, len(bad) + 1)
+    for path, reason in bad.items():
+        assert any(site.url(path) in e and reason in e for e in report.errors), (
+            path,
+            report.errors,
+        )
+    assert any("only http:// and https://" in e for e in report.errors)
+    assert not any("169.254" in hit or "10.0.0.1" in hit for hit in site.hits)
+    assert len(store.articles()) == 2
+
+
+def test_private_addresses_are_refused_unless_allowed(site: NewsSite, tmp_path: Path) -> None:
+    strict = Settings(_env_file=None, CITEDESK_DATA_DIR=tmp_path / "d")  # type: ignore[call-arg]
+    for url in (
+        site.url("/kiel"),
+        "http://169.254.169.254/",
+        "http://[::1]/",
+        "http://192.168.1.1/",
+    ):
+        with pytest.raises(FetchError, match="private or local address"):
+            check_url(url, strict)
+    check_url(site.url("/kiel"), strict.model_copy(update={"allow_private_urls": True}))
+    check_url(site.url("/kiel"), strict.model_copy(update={"fetch_allowed_networks": LOOPBACK}))
+
+
+def test_feed_twice_is_a_no_op_and_ids_are_canonical_urls(site: NewsSite, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    store = open_store(settings)
+    first = ingest_sources([site.url("/feed.xml")], settings, store)
+    assert (first.added, first.errors) == (2, [])
+    again = ingest_sources([site.url("/feed.xml"), site.url("/kiel?utm_source=x")], settings, store)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 3)
+    records = store.articles()
+    assert sorted(r.id for r in records) == [
+        "https://news.example/kiel-harbour",
+        "https://news.example/lubeck-bridge",
+    ]
+    assert {r.outlet for r in records} == {"Harbour Herald"}
+
+
+def test_changed_page_replaces_its_old_text(site: NewsSite, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    store = open_store(settings)
+    ingest_sources([site.url("/kiel")], settings, store)
+    engine = AnswerEngine(settings, store)
+    assert "Wednesday morning" in engine.ask("When do ferries to Oslo sail again?").answer
+    site.page("/kiel", KIEL.replace("from Wednesday morning", "from Friday evening"))
+    report = ingest_sources([site.url("/kiel")], settings, store)
+    assert (report.added, report.updated) == (0, 1)
+    answer = engine.ask("When do ferries to Oslo sail again?")
+    assert "Friday evening" in answer.answer and "Wednesday" not in answer.answer
+    assert not any(
+        "Wednesday" in r.node.text for r in engine.retriever.retrieve("ferries Oslo Wednesday")
+    )
+
+
+def test_cli_feed_list_file(
+    site: NewsSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(
+        f"# our feeds\n\n{site.url('/feed.xml')}  # harbour herald\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("CITEDESK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("FETCH_ALLOWED_NETWORKS", "127.0.0.1/32")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["ingest", "--feeds", str(feeds), "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["added"] == 2
+        bad = tmp_path / "bad.txt"
+        bad.write_text("not a url\n")
+        result = CliRunner().invoke(app, ["ingest", "--feeds", str(bad), "--json"])
+        assert result.exit_code == 1 and "not a URL: not a url" in result.stderr
+        listed = CliRunner().invoke(app, ["sources"])
+        assert "Harbour Herald" in listed.stdout and "Lübeck" in listed.stdout
+    finally:
+        get_settings.cache_clear()

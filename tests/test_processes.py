@@ -1,0 +1,187 @@
+"""Two processes, one store: kill -9 mid-ingest, the embedded-store lock, and a shared server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from telegram_api import FakeTelegram
+from test_bot import TOKEN, RunningBot, ask, bot_settings, visible
+
+from answering import AnswerEngine
+from citedesk.paths import PROJECT_ROOT, SAMPLE_CORPUS
+from citedesk.settings import Settings
+from ingest import ingest_paths
+from vectorstore import open_store
+
+ARTICLES = 30
+KILL_AFTER = 8
+PROCESS_SECONDS = 240
+TOWNS = [
+    "Aldham",
+    "Brixby",
+    "Corwen",
+    "Dunmore",
+    "Elsford",
+    "Fenwick",
+    "Garston",
+    "Holbeck",
+    "Ilfield",
+    "Jarrow",
+    "Kelso",
+    "Lanark",
+    "Morpeth",
+    "Nairn",
+    "Otley",
+    "Penrith",
+    "Quorn",
+    "Rippon",
+    "Selby",
+    "Thirsk",
+    "Ullapool",
+    "Ventnor",
+    "Wigton",
+    "Yarm",
+    "Zennor",
+    "Alnwick",
+    "Beverley",
+    "Cromer",
+    "Dornoch",
+    "Epping",
+]
+
+
+def write_articles(folder: Path) -> None:
+    folder.mkdir()
+    for index, town in enumerate(TOWNS[:ARTICLES]):
+        (folder / f"{index:02d}_{town.lower()}.txt").write_text(
+            f"{town} opens a new library\n\n"
+            f"The town of {town} opened its new library on Saturday, mayor Jo Hale{index} said.\n\n"
+            f"The library in {town} holds {1000 + index * 37} books and a reading room for children.\n\n"
+            f"Building work in {town} took two years and cost less than planned, the council said.\n",
+            encoding="utf-8",
+        )
+
+
+def environment(**extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CITEDESK_", "CHROMA_", "TELEGRAM_"))
+    }
+    return env | {"HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False", **extra}
+
+
+def citedesk(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "citedesk", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_kill_9_midway_leaves_a_store_that_answers_and_a_rerun_completes(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    write_articles(folder)
+    data = tmp_path / "data"
+    process = citedesk("ingest", str(folder), env=environment(CITEDESK_DATA_DIR=str(data)))
+    watchdog = threading.Timer(PROCESS_SECONDS, process.kill)
+    watchdog.start()
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:  # "N/30 name" per article when stderr is not a terminal
+            if line.startswith(f"{KILL_AFTER}/{ARTICLES} "):
+                os.kill(process.pid, signal.SIGKILL)
+                break
+        process.wait(timeout=30)
+    finally:
+        watchdog.cancel()
+    assert process.returncode == -signal.SIGKILL
+
+    settings = Settings(_env_file=None, CITEDESK_DATA_DIR=data)  # type: ignore[call-arg]
+    store = open_store(settings)  # the lock died with the process
+    committed = store.articles()
+    assert KILL_AFTER - 1 <= len(committed) < ARTICLES
+    # Every committed article is complete; whatever else was written is never returned.
+    per_article: dict[str, int] = {}
+    for node in store.chunk_nodes():
+        per_article[node.metadata["article_id"]] = (
+            per_article.get(node.metadata["article_id"], 0) + 1
+        )
+    assert per_article == {record.id: record.chunks for record in committed}
+    stray = store.chunk_count() - sum(per_article.values())
+    town = TOWNS[0]
+    answer = AnswerEngine(settings, store).ask(f"How many books does the library in {town} hold?")
+    assert "1000 books" in answer.answer
+
+    rerun = ingest_paths([folder], settings, store)
+    assert (rerun.added, rerun.unchanged, rerun.errors) == (
+        ARTICLES - len(committed),
+        len(committed),
+        [],
+    )
+    assert store.chunk_count() == sum(record.chunks for record in store.articles())
+    print(
+        f"\nkill -9 after {KILL_AFTER}/{ARTICLES}: {len(committed)} committed, {stray} stray chunks; rerun added {rerun.added}"
+    )
+
+
+def test_a_second_process_on_an_embedded_store_gets_a_clear_message(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, CITEDESK_DATA_DIR=tmp_path / "data")  # type: ignore[call-arg]
+    open_store(settings)  # this process now holds the store, as a running bot does
+    process = citedesk(
+        "ingest", str(SAMPLE_CORPUS), env=environment(CITEDESK_DATA_DIR=str(tmp_path / "data"))
+    )
+    _, stderr = process.communicate(timeout=PROCESS_SECONDS)
+    assert process.returncode == 1
+    assert stderr.count("\n") == 1 and f"is in use by pid {os.getpid()}" in stderr
+    assert "CHROMA_URL" in stderr and "Traceback" not in stderr
+
+
+async def test_ingest_process_and_bot_share_a_chroma_server(
+    chroma_server: str, tmp_path: Path, sample_copy: Path
+) -> None:
+    telegram = FakeTelegram(TOKEN).start()
+    collection = f"shared{os.getpid()}"
+    settings = bot_settings(
+        telegram, tmp_path / "bot", CHROMA_URL=chroma_server, CITEDESK_COLLECTION=collection
+    )
+    store = open_store(settings)
+    ingest_paths([sample_copy], settings, store)
+    news = tmp_path / "news"
+    write_articles(news)
+    try:
+        async with RunningBot(settings, AnswerEngine(settings, store)):
+            (before,) = await ask(telegram, 50, "How many books does the library in Kelso hold?")
+            assert "1370 books" not in visible(before)
+            env = environment(
+                CHROMA_URL=chroma_server,
+                CITEDESK_COLLECTION=collection,
+                CITEDESK_DATA_DIR=str(tmp_path / "cli"),
+            )
+            process = citedesk("ingest", str(news), "--json", env=env)
+            answered = 0
+            while process.poll() is None:  # the bot keeps answering while the other process writes
+                (reply,) = await ask(telegram, 51, "Who is the Kremlin spokesman?")
+                assert "Dmitry Peskov" in visible(reply)
+                answered += 1
+                if answered > 200:
+                    break
+            stdout, stderr = await asyncio.to_thread(process.communicate, timeout=PROCESS_SECONDS)
+            assert process.returncode == 0, stderr
+            assert '"added": 30' in stdout
+            (after,) = await ask(telegram, 52, "How many books does the library in Kelso hold?")
+            assert "1370 books" in visible(after)
+            print(
+                f"\nbot answered {answered} questions while another process ingested {ARTICLES} articles"
+            )
+    finally:
+        telegram.stop()
