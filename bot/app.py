@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from typing import Any
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
@@ -153,17 +154,23 @@ def run_bot(settings: Settings) -> None:
     engine.retriever.refresh()
     application = build_application(settings, engine)
     if settings.webhook_url:
-        url = urlparse(settings.webhook_url)
-        if url.scheme != "https" and url.hostname not in {"127.0.0.1", "localhost"}:
-            raise ConfigError("WEBHOOK_URL must be https:// (Telegram only calls HTTPS webhooks)")
-        secret = settings.webhook_secret or secrets.token_urlsafe(32)
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=url.path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        application.run_webhook(**webhook_options(settings))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """Arguments for run_webhook()/start_webhook(): where to listen, the URL, the secret token."""
+    url = urlparse(settings.webhook_url)
+    if url.scheme != "https" and url.hostname not in {"127.0.0.1", "localhost"}:
+        raise ConfigError("WEBHOOK_URL must be https:// (Telegram only calls HTTPS webhooks)")
+    # Telegram sends the secret in X-Telegram-Bot-Api-Secret-Token; PTB rejects calls without it.
+    secret = settings.webhook_secret or secrets.token_urlsafe(32).replace("=", "")
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": url.path.lstrip("/"),
+        "webhook_url": settings.webhook_url,
+        "secret_token": secret,
+        "allowed_updates": Update.ALL_TYPES,
+    }

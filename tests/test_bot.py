@@ -466,3 +466,46 @@ async def test_bot_polls_feeds_and_tells_admins(telegram: FakeTelegram, tmp_path
             assert "Wednesday morning" in visible(answer)
     finally:
         site.stop()
+
+
+async def test_webhook_mode_requires_the_secret_token(
+    telegram: FakeTelegram, engine: AnswerEngine, tmp_path: Path
+) -> None:
+    import httpx
+    from conftest import free_port
+
+    from bot.app import webhook_options
+
+    port = free_port()
+    settings = bot_settings(
+        telegram,
+        tmp_path / "bot",
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram-hook",
+        WEBHOOK_PORT=port,
+    )
+    options = webhook_options(settings)
+    application = build_application(settings, engine)
+    await application.initialize()
+    await application.start()
+    assert application.updater is not None
+    try:
+        await application.updater.start_webhook(**options)
+        assert telegram.webhook["url"] == f"http://127.0.0.1:{port}/telegram-hook"
+        assert telegram.webhook["secret_token"] == options["secret_token"]
+        message = telegram.user_sends(60, "Who is Karen Donfried?")
+        update = {"update_id": 1, "message": message}
+        async with httpx.AsyncClient() as client:
+            forged = await client.post(f"http://127.0.0.1:{port}/telegram-hook", json=update)
+            assert forged.status_code == 403
+            real = await client.post(
+                f"http://127.0.0.1:{port}/telegram-hook",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": options["secret_token"]},
+            )
+            assert real.status_code == 200
+        (reply,) = await until(lambda: replies_to(telegram, message))
+        assert "assistant secretary of state" in visible(reply)
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()

@@ -24,6 +24,8 @@ def test_ingest_then_reingest_is_a_no_op(store_settings: Settings, sample_copy: 
     }
     assert first.chunks == store.chunk_count() > 5
     chunks_before = store.chunk_count()
+    generation = store.fingerprint()
+    assert generation
     second = ingest_paths([sample_copy], store_settings, open_store(store_settings))
     assert second.as_dict() == {
         "added": 0,
@@ -35,6 +37,9 @@ def test_ingest_then_reingest_is_a_no_op(store_settings: Settings, sample_copy: 
     }
     assert store.chunk_count() == chunks_before
     assert len(store.articles()) == 5
+    assert store.fingerprint() == generation  # readers have nothing to reload
+    store.delete_article(store.articles()[0].id)
+    assert store.fingerprint() != generation
 
 
 def test_every_stored_chunk_is_a_verbatim_slice_of_its_article(

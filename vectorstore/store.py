@@ -9,6 +9,7 @@ interrupted write can never make a partial or outdated version citable.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +28,9 @@ from vectorstore._lock import hold_store_lock
 
 # Chroma wants an embedding for every record; article records are looked up by id only.
 _NO_VECTOR: list[float] = [0.0]
+# A record beside the articles whose value changes with every commit, written in the same upsert
+# as the article: readers compare one small record instead of reading every article.
+GENERATION_ID = "__citedesk_generation__"
 _PAGE = 500
 
 
@@ -89,24 +93,30 @@ class ArticleStore:
             metadatas = page["metadatas"] or []
             documents = page.get("documents") or [""] * len(ids)
             for article_id, meta, text in zip(ids, metadatas, documents, strict=False):
-                records.append(_record(article_id, meta, text))
+                if article_id != GENERATION_ID:
+                    records.append(_record(article_id, meta, text))
             if len(ids) < _PAGE:
                 break
             offset += _PAGE
         return sorted(records, key=lambda record: record.ingested_at)
 
     def article(self, article_id: str) -> ArticleRecord | None:
+        if article_id == GENERATION_ID:
+            return None
         page = self._articles.get(ids=[article_id], include=["metadatas", "documents"])
         if not page["ids"]:
             return None
         return _record(article_id, (page["metadatas"] or [{}])[0], (page["documents"] or [""])[0])
 
     def fingerprint(self) -> str:
-        """Return a digest of the committed articles and their hashes (changes on every commit)."""
-        digest = hashlib.sha1()
-        for record in sorted(self.articles(), key=lambda r: r.id):
-            digest.update(f"{record.id}\0{record.content_hash}\n".encode())
-        return digest.hexdigest()
+        """Return a value that changes with every commit, from any process (one small read)."""
+        page = self._articles.get(ids=[GENERATION_ID], include=["metadatas"])
+        metadatas = page["metadatas"] or [{}]
+        return str((metadatas[0] or {}).get("generation", "")) if page["ids"] else ""
+
+    def _generation(self) -> tuple[str, dict[str, str], str]:
+        """Return (id, metadata, document) of a new generation record."""
+        return GENERATION_ID, {"generation": uuid.uuid4().hex}, ""
 
     # --- writing --------------------------------------------------------------------------
     def write_article(self, record: ArticleRecord, nodes: Sequence[BaseNode]) -> None:
@@ -119,11 +129,12 @@ class ArticleStore:
             for start in range(0, len(nodes), _PAGE):
                 self.vector_store.add(list(nodes[start : start + _PAGE]))
             record.chunks = len(nodes)
-            self._articles.upsert(
-                ids=[record.id],
-                documents=[record.text],
-                metadatas=[record.metadata()],
-                embeddings=[_NO_VECTOR],  # type: ignore[arg-type]
+            generation_id, generation, blank = self._generation()
+            self._articles.upsert(  # the commit: the record and a new generation, together
+                ids=[record.id, generation_id],
+                documents=[record.text, blank],
+                metadatas=[record.metadata(), generation],
+                embeddings=[_NO_VECTOR, _NO_VECTOR],  # type: ignore[arg-type]
             )
             older: Any = {"$ne": record.content_hash}  # chromadb's Where type is too narrow
             self._chunks.delete(
@@ -135,6 +146,13 @@ class ArticleStore:
     def delete_article(self, article_id: str) -> None:
         """Forget an article: its record first (so nothing is citable), then its chunks."""
         self._articles.delete(ids=[article_id])
+        generation_id, generation, blank = self._generation()
+        self._articles.upsert(
+            ids=[generation_id],
+            documents=[blank],
+            metadatas=[generation],
+            embeddings=[_NO_VECTOR],  # type: ignore[arg-type]
+        )
         self._chunks.delete(where={"article_id": article_id})
 
     def collect_garbage(self) -> int:
@@ -178,7 +196,8 @@ class ArticleStore:
         return self._chunks.count()
 
     def is_empty(self) -> bool:
-        return self._articles.count() == 0
+        ids = self._articles.get(limit=2, include=[])["ids"]
+        return not [article_id for article_id in ids if article_id != GENERATION_ID]
 
     def close(self) -> None:
         """Release the client (embedded stores hold files open)."""
