@@ -87,8 +87,15 @@ def file_base_url(settings: Settings) -> str:
     return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
 
 
-async def _register_commands(application: Application) -> None:
+async def _on_startup(application: Application) -> None:
+    """Register the command menu and say that the bot is up (the token is never logged)."""
     await application.bot.set_my_commands(COMMANDS)
+    services = application.bot_data[SERVICES_KEY]
+    log.warning(
+        "citedesk bot @%s is running on a %s store; Ctrl-C stops it",
+        application.bot.username,
+        services.engine.store.kind,
+    )
 
 
 def build_application(settings: Settings, engine: AnswerEngine) -> Application:
@@ -109,7 +116,7 @@ def build_application(settings: Settings, engine: AnswerEngine) -> Application:
         .rate_limiter(AIORateLimiter(max_retries=3))
         .persistence(persistence)
         .concurrent_updates(64)
-        .post_init(_register_commands)
+        .post_init(_on_startup)
         .build()
     )
     application.bot_data[SERVICES_KEY] = BotServices(settings=settings, engine=engine)

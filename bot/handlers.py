@@ -23,7 +23,6 @@ from bot.services import BotServices, services
 from citedesk.errors import BadInputError, CitedeskError
 from ingest._load import SUPPORTED_SUFFIXES, build_article, decode_article
 from ingest.pipeline import Ingester, IngestReport, ingest_sources, is_url
-from vectorstore.terms import Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -210,12 +209,78 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 # --- commands --------------------------------------------------------------------------------
-def _examples(svc: BotServices) -> list[str]:
-    """Example questions from the names the articles mention most."""
-    vocabulary: Vocabulary = svc.engine.retriever.vocabulary
-    names = sorted(vocabulary.proper_nouns, key=lambda w: -vocabulary.document_frequency(w))
-    people = [w.capitalize() for w in names if "-" not in w][:2]
-    return [f"What did {people[0]} say?", f"Who is {people[1]}?"] if len(people) == 2 else []
+_NAME_PAIR = re.compile(r"\b([A-Z][a-z]{2,}) ([A-Z][a-z]{2,})\b")
+# Words that make a capitalised pair a title, office or place rather than a person.
+_NOT_NAMES = frozenset(
+    [
+        "president",
+        "minister",
+        "secretary",
+        "state",
+        "states",
+        "foreign",
+        "general",
+        "chancellor",
+        "department",
+        "house",
+        "united",
+        "kingdom",
+        "union",
+        "european",
+        "council",
+        "news",
+        "post",
+        "new",
+        "west",
+        "east",
+        "north",
+        "south",
+        "prime",
+        "deputy",
+        "ambassador",
+        "spokesman",
+        "spokeswoman",
+        "senator",
+        "governor",
+        "mayor",
+        "chief",
+        "army",
+        "navy",
+        "force",
+        "ministry",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+)
+
+
+def example_questions(records: list[Any]) -> list[str]:
+    """Example questions about the people the articles name most, e.g. "Who is Dmitry Peskov?"."""
+    counts: dict[str, int] = {}
+    for record in records:
+        for first, last in _NAME_PAIR.findall(record.text):
+            if first.lower() not in _NOT_NAMES and last.lower() not in _NOT_NAMES:
+                counts[f"{first} {last}"] = counts.get(f"{first} {last}", 0) + 1
+    people = sorted(counts, key=lambda name: (-counts[name], name))[:2]
+    templates = ["Who is {}?", "What did {} say?"]
+    return [template.format(person) for template, person in zip(templates, people, strict=False)]
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -223,13 +288,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not (found := await admitted(update, context)):
         return
     message, svc = found
-    records = await svc.run(svc.engine.store.articles)
-    await svc.run(svc.engine.retriever.refresh)
+    records = await svc.run(svc.engine.store.articles, with_text=True)
     lines = [
         f"Hi! I answer questions about <b>{len(records)}</b> news articles, quoting them word for "
         "word with numbered sources. If the articles do not say, I tell you so.",
     ]
-    examples = _examples(svc)
+    examples = example_questions(records)
     if examples:
         lines.append("Try:\n" + "\n".join(f"• <code>{render.escape(q)}</code>" for q in examples))
     lines.append("Follow-up questions work (“What did he deny?”). /help lists the commands.")

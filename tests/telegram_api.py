@@ -142,6 +142,7 @@ class FakeTelegram:
         self.commands: list[dict[str, Any]] = []
         self.webhook: dict[str, Any] = {}
         self._failures: dict[str, list[ApiError]] = {}
+        self._drops: dict[str, int] = {}
         self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -264,6 +265,19 @@ class FakeTelegram:
         error = ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
         with self._lock:
             self._failures.setdefault(method, []).extend([error] * times)
+
+    def drop_next(self, method: str, times: int = 1) -> None:
+        """Close the connection of the next calls of a method without answering (a network error)."""
+        with self._lock:
+            self._drops[method] = self._drops.get(method, 0) + times
+
+    def _take_drop(self, method: str) -> bool:
+        with self._lock:
+            if self._drops.get(method):
+                self._drops[method] -= 1
+                self.rejections.append((method, "connection dropped"))
+                return True
+            return False
 
     def reject_next(self, method: str, description: str, code: int = 400) -> None:
         """Answer the next call of a method with an error, as Telegram sometimes does."""
@@ -482,6 +496,9 @@ class FakeTelegram:
                     self._reply(401, b'{"ok":false,"error_code":401,"description":"Unauthorized"}')
                     return
                 params = _parse_body(self.headers.get("Content-Type", ""), body)
+                if api._take_drop(match.group(2)):
+                    self.close_connection = True
+                    return
                 try:
                     result = api.call(match.group(2), params)
                     payload: dict[str, Any] = {"ok": True, "result": result}

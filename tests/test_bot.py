@@ -120,7 +120,7 @@ async def test_start_registers_commands_and_greets(telegram: FakeTelegram, bot: 
     (greeting,) = await ask(telegram, 1, "/start")
     names = {c["command"] for c in telegram.commands}
     assert names == {"start", "help", "ask", "sources", "reset", "ingest", "stats"}
-    assert "5" in visible(greeting) and "Try:" in visible(greeting)
+    assert "5" in visible(greeting) and "Who is Dmitry Peskov?" in visible(greeting)
     (help_text,) = await ask(telegram, 1, "/help")
     assert "/ask QUESTION" in visible(help_text)
     assert_all_accepted(telegram)
@@ -239,6 +239,13 @@ async def test_429_is_waited_out_and_the_answer_arrives(
     assert "assistant secretary of state" in visible(replies[0])
     assert ("sendMessage", "Too Many Requests: retry after 1") in telegram.rejections
     assert time.monotonic() - started >= 1.0
+
+
+async def test_a_dropped_connection_is_retried(telegram: FakeTelegram, bot: RunningBot) -> None:
+    telegram.drop_next("sendMessage", times=2)
+    (answer,) = await ask(telegram, 11, "Who is Karen Donfried?")
+    assert "assistant secretary of state" in visible(answer)
+    assert telegram.rejections.count(("sendMessage", "connection dropped")) == 2
 
 
 async def test_a_failing_update_gets_an_apology_and_the_bot_goes_on(
