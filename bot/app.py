@@ -91,8 +91,8 @@ async def _on_startup(application: Application) -> None:
     """Register the command menu and say that the bot is up (the token is never logged)."""
     await application.bot.set_my_commands(COMMANDS)
     services = application.bot_data[SERVICES_KEY]
-    log.warning(
-        "citedesk bot @%s is running on a %s store; Ctrl-C stops it",
+    log.info(
+        "citedesk bot @%s is running (store: %s); Ctrl-C stops it",
         application.bot.username,
         services.engine.store.kind,
     )

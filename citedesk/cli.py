@@ -319,6 +319,8 @@ def bot() -> None:
     def body() -> None:
         from bot.app import run_bot
 
+        # The bot's own messages (startup, feed polls, errors) are worth seeing; libraries' are not.
+        logging.getLogger("bot").setLevel(logging.INFO)
         run_bot(get_settings())
 
     _run(body)

@@ -185,3 +185,36 @@ async def test_ingest_process_and_bot_share_a_chroma_server(
             )
     finally:
         telegram.stop()
+
+
+def test_bot_process_answers_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    """`python -m bot` as an operator runs it: long polling, sample corpus, Ctrl-C to stop."""
+    telegram = FakeTelegram(TOKEN).start()
+    env = environment(
+        CITEDESK_DATA_DIR=str(tmp_path / "data"),
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=telegram.base_url,
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        message = telegram.user_sends(70, "Who is Karen Donfried?")
+        (reply,) = telegram.wait_for(
+            lambda: [
+                m
+                for m in telegram.sent_to(70)
+                if m.get("reply_to_message", {}).get("message_id") == message["message_id"]
+            ],
+            timeout=PROCESS_SECONDS,
+        )
+        assert "assistant secretary of state" in visible(reply)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        telegram.stop()
+    assert process.returncode == 0, stderr
+    assert "citedesk bot @citedesk_test_bot is running (store: embedded)" in stderr
+    assert TOKEN not in stderr and "Traceback" not in stderr
