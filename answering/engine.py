@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
 
 from answering import followup
-from answering.extractive import Fact, QueryTerms, Sentence, score_sentences, select_facts
+from answering.extractive import (
+    MIN_DENSE,
+    Fact,
+    QueryTerms,
+    Sentence,
+    score_sentences,
+    select_facts,
+)
+from answering.llm import ChatModel, LLMError, OpenAICompatibleChat, checked_answer, prompt
 from answering.models import Answer, Citation, Turn
 from citedesk.errors import BadInputError
 from citedesk.sentences import sentence_spans
@@ -22,14 +31,20 @@ log = logging.getLogger(__name__)
 
 ABSTAIN_TEXT = "The articles I have do not answer this question."
 _EMBEDDING_CACHE_SIZE = 20_000
+# Passages an LLM may cite: the best sentences, more than the extractive answer quotes.
+LLM_PASSAGES = 6
+_MARKER = re.compile(r"\[(\d+)\]")
 
 
 class AnswerEngine:
     """Answers questions from the store's articles; safe to share between conversations."""
 
-    def __init__(self, settings: Settings, store: ArticleStore) -> None:
+    def __init__(
+        self, settings: Settings, store: ArticleStore, chat: ChatModel | None = None
+    ) -> None:
         self.settings = settings
         self.store = store
+        self.chat = chat or (OpenAICompatibleChat(settings) if settings.llm_base_url else None)
         self._embed_model = load_embed_model(settings.embed_model)
         self.retriever = HybridRetriever(store, self._embed_model, settings.retrieve_k)
         self._sentences: dict[tuple[str, str], list[tuple[int, int]]] = {}
@@ -70,7 +85,41 @@ class AnswerEngine:
         facts = select_facts(
             ranked, threshold=self.settings.min_relevance, max_facts=self.settings.top_k
         )
-        return self._compose(question, resolved, facts)
+        extractive = self._compose(question, resolved, facts)
+        if self.chat is None or extractive.abstained:
+            return extractive
+        return self._written_by_llm(extractive, ranked)
+
+    def _written_by_llm(self, extractive: Answer, ranked: Sequence[Sentence]) -> Answer:
+        """Let the LLM write the answer from verified passages; keep only what checks out."""
+        assert self.chat is not None
+        candidates = [
+            s for s in ranked if s.score >= self.settings.min_relevance and s.dense >= MIN_DENSE
+        ]
+        evidence = [c for s in candidates[:LLM_PASSAGES] if (c := self._verified(s))]
+        question = extractive.resolved_question or extractive.question
+        try:
+            reply = self.chat.complete(prompt(question, [c.quote for c in evidence]))
+        except LLMError as exc:
+            log.warning("%s; showing the extractive answer", exc)
+            return extractive
+        checked = checked_answer(reply, [c.quote for c in evidence])
+        if checked is None:
+            log.warning(
+                "no sentence of the LLM's answer checked out; showing the extractive answer"
+            )
+            return extractive
+        text, used = checked
+        if not used:
+            return extractive.model_copy(
+                update={"answer": ABSTAIN_TEXT, "abstained": True, "citations": []}
+            )
+        renumber = {old: new for new, old in enumerate(used, start=1)}
+        citations = [evidence[old - 1].model_copy(update={"n": renumber[old]}) for old in used]
+        text = _MARKER.sub(lambda m: f"[{renumber[int(m.group(1))]}]", text)
+        return extractive.model_copy(
+            update={"answer": text, "citations": citations, "written_by": "llm"}
+        )
 
     def _candidate_sentences(self, results: Sequence[object]) -> list[Sentence]:
         articles = self.retriever.articles

@@ -40,6 +40,9 @@ class Answer(BaseModel):
     resolved_question: str | None = Field(
         None, description="The question as searched, after resolving references to earlier turns."
     )
+    written_by: str = Field(
+        "extractive", description="'extractive' (verbatim quotes) or 'llm' (checked citations)."
+    )
 
     def public(self) -> dict[str, Any]:
         """Return the documented --json shape."""

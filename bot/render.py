@@ -51,6 +51,10 @@ def answer_paragraphs(answer: Answer) -> list[str]:
             f"I could not find an answer to “{escape(answer.question)}” in the articles I have."
         ]
     by_number = {citation.n: citation for citation in answer.citations}
+    if answer.written_by == "llm":
+        # The model's checked text, then every passage it cites, so each claim can be read at source.
+        cited = [f"<b>[{c.n}]</b>{_quote(c.quote)}{_source_line(c)}" for c in answer.citations]
+        return [_shortened(answer.answer, MAX_QUOTE), *cited]
     paragraphs = []
     for line in answer.answer.split("\n\n"):
         numbers = [int(n) for n in _MARKERS.findall(line) if int(n) in by_number]

@@ -177,6 +177,8 @@ def _print_answer(answer: Answer, json_output: bool) -> None:
                 markup=False,
                 highlight=False,
             )
+            if answer.written_by == "llm":  # the answer is the model's words: show the evidence
+                out.print(f"    “{citation.quote}”", markup=False, highlight=False)
 
 
 @app.command()

@@ -88,6 +88,25 @@ class Settings(BaseSettings):
         description="Evidence score below which the engine abstains (calibrated on eval/dev.jsonl).",
     )
 
+    # --- answering with an LLM (optional) --------------------------------------------------
+    llm_base_url: str = Field(
+        "",
+        alias="LLM_BASE_URL",
+        description="Base URL of an OpenAI-compatible API that writes answers from the quoted "
+        "passages (Ollama: http://127.0.0.1:11434/v1). Empty: extractive answers only.",
+    )
+    llm_model: str = Field("", alias="LLM_MODEL", description="Model name sent to the LLM API.")
+    llm_api_key: str = Field(
+        "", alias="LLM_API_KEY", description="API key for the LLM, if it needs one."
+    )
+    llm_timeout_seconds: float = Field(
+        60.0,
+        alias="LLM_TIMEOUT_SECONDS",
+        gt=0,
+        le=600,
+        description="Time limit for one LLM call; on failure the extractive answer is shown.",
+    )
+
     # --- limits ---------------------------------------------------------------------------
     max_question_chars: int = Field(
         1000,
