@@ -150,6 +150,9 @@ async def test_follow_up_then_reset(telegram: FakeTelegram, bot: RunningBot) -> 
     assert "forgotten" in visible(done)
     after = await ask(telegram, 7, "What did he deny?")
     assert "Peskov denied" not in visible(after[0]).split("\n")[1]
+    # Four updates, each confirmed by the offset of a later getUpdates and answered once.
+    await until(lambda: telegram.last_update_offset == 5)
+    assert len(telegram.sent_to(7)) == 4
 
 
 async def test_group_answers_only_when_addressed(telegram: FakeTelegram, bot: RunningBot) -> None:
