@@ -211,7 +211,7 @@ class AnswerEngine:
         record = self.store.article(article_id)
         if record is None:
             return None
-        spans = sentence_spans(record.text)
+        spans = self._spans(record)
         index = next((i for i, (s, _) in enumerate(spans) if s <= start < _), None)
         if index is None:
             return None
