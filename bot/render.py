@@ -99,18 +99,18 @@ def split_messages(paragraphs: list[str], limit: int = MAX_MESSAGE) -> list[str]
 
 
 def passage_html(citation_n: int, title: str, passage: str, quote: str) -> str:
-    """Show the wider passage with the quoted sentences in bold."""
-    passage = passage if len(passage) <= MAX_QUOTE else passage[:MAX_QUOTE] + " …"
+    """Show the wider passage with the quoted sentences in bold; always fits one message."""
     start = passage.find(quote)
-    if start < 0:
-        body = escape(passage)
+    if start < 0 or len(escape(passage)) > MAX_QUOTE:
+        body = _shortened(passage, MAX_QUOTE)
     else:
         body = (
             escape(passage[:start])
             + f"<b>{escape(quote)}</b>"
             + escape(passage[start + len(quote) :])
         )
-    return f"<b>[{citation_n}]</b> <i>{escape(title)}</i>\n<blockquote>{body}</blockquote>"
+    title_html = _shortened(title, MAX_TITLE)
+    return f"<b>[{citation_n}]</b> <i>{title_html}</i>\n<blockquote>{body}</blockquote>"
 
 
 def sources_page(records: list[ArticleRecord], page: int, per_page: int) -> str:
@@ -122,5 +122,6 @@ def sources_page(records: list[ArticleRecord], page: int, per_page: int) -> str:
         records[page * per_page : (page + 1) * per_page], start=page * per_page + 1
     ):
         details = ", ".join(escape(x) for x in (record.outlet, record.published) if x)
-        lines.append(f"{index}. {escape(record.title)}" + (f" ({details})" if details else ""))
+        title = _shortened(record.title, MAX_TITLE)
+        lines.append(f"{index}. {title}" + (f" ({details})" if details else ""))
     return "\n".join(lines)

@@ -41,3 +41,22 @@ def test_same_fact_header_and_every_citation_shown() -> None:
     (message,) = render.split_messages(render.answer_paragraphs(answer))
     shown = visible_html_text(message)
     assert "2 articles report this" in shown and "[1]" in shown and "[2]" in shown
+
+
+def test_wider_passage_and_source_pages_fit_whatever_the_article_holds() -> None:
+    passage = "Fish & chips <cost> more. " * 600
+    quote = "Fish & chips <cost> more."
+    html = render.passage_html(1, "<Title> & co " * 100, passage, quote)
+    assert len(html) <= MAX_TEXT and "&lt;cost&gt;" in html
+    visible_html_text(html)  # parses as Telegram HTML
+    short = render.passage_html(2, "T", f"Before. {quote} After.", quote)
+    assert "<b>Fish &amp; chips &lt;cost&gt; more.</b>" in short
+
+    from vectorstore import ArticleRecord
+
+    records = [
+        ArticleRecord(id=str(i), source="s", title="&" * 2000, content_hash="h") for i in range(8)
+    ]
+    page = render.sources_page(records, 0, 8)
+    assert len(page) <= MAX_TEXT
+    visible_html_text(page)
