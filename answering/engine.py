@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -19,7 +18,7 @@ from answering.extractive import (
     select_facts,
 )
 from answering.llm import ChatModel, LLMError, OpenAICompatibleChat, checked_answer, prompt
-from answering.models import Answer, Citation, Turn
+from answering.models import CITATION_MARKER, Answer, Citation, Turn
 from citedesk.errors import BadInputError
 from citedesk.sentences import sentence_spans
 from citedesk.settings import Settings
@@ -33,7 +32,6 @@ ABSTAIN_TEXT = "The articles I have do not answer this question."
 _EMBEDDING_CACHE_SIZE = 20_000
 # Passages an LLM may cite: the best sentences, more than the extractive answer quotes.
 LLM_PASSAGES = 6
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 class AnswerEngine:
@@ -85,18 +83,21 @@ class AnswerEngine:
         facts = select_facts(
             ranked, threshold=self.settings.min_relevance, max_facts=self.settings.top_k
         )
-        extractive = self._compose(question, resolved, facts)
+        fresh: dict[str, ArticleRecord | None] = {}
+        extractive = self._compose(question, resolved, facts, fresh)
         if self.chat is None or extractive.abstained:
             return extractive
-        return self._written_by_llm(extractive, ranked)
+        return self._written_by_llm(extractive, ranked, fresh)
 
-    def _written_by_llm(self, extractive: Answer, ranked: Sequence[Sentence]) -> Answer:
+    def _written_by_llm(
+        self, extractive: Answer, ranked: Sequence[Sentence], fresh: dict[str, ArticleRecord | None]
+    ) -> Answer:
         """Let the LLM write the answer from verified passages; keep only what checks out."""
         assert self.chat is not None
         candidates = [
             s for s in ranked if s.score >= self.settings.min_relevance and s.dense >= MIN_DENSE
         ]
-        evidence = [c for s in candidates[:LLM_PASSAGES] if (c := self._verified(s))]
+        evidence = [c for s in candidates[:LLM_PASSAGES] if (c := self._verified(s, fresh))]
         question = extractive.resolved_question or extractive.question
         try:
             reply = self.chat.complete(prompt(question, [c.quote for c in evidence]))
@@ -116,7 +117,7 @@ class AnswerEngine:
             )
         renumber = {old: new for new, old in enumerate(used, start=1)}
         citations = [evidence[old - 1].model_copy(update={"n": renumber[old]}) for old in used]
-        text = _MARKER.sub(lambda m: f"[{renumber[int(m.group(1))]}]", text)
+        text = CITATION_MARKER.sub(lambda m: f"[{renumber[int(m.group(1))]}]", text)
         return extractive.model_copy(
             update={"answer": text, "citations": citations, "written_by": "llm"}
         )
@@ -156,9 +157,16 @@ class AnswerEngine:
             self._embeddings.popitem(last=False)
 
     # --- output ---------------------------------------------------------------------------
-    def _verified(self, sentence: Sentence) -> Citation | None:
-        """Return a citation if the quote is, to the letter, in the article as stored now."""
-        record = self.store.article(sentence.article_id)
+    def _verified(
+        self, sentence: Sentence, fresh: dict[str, ArticleRecord | None]
+    ) -> Citation | None:
+        """Return a citation if the quote is, to the letter, in the article as stored now.
+
+        `fresh` holds the articles read from the store for this answer, so each is read once.
+        """
+        if sentence.article_id not in fresh:
+            fresh[sentence.article_id] = self.store.article(sentence.article_id)
+        record = fresh[sentence.article_id]
         if record is None or record.text[sentence.start : sentence.end] != sentence.text:
             log.warning("dropped an unverifiable quote from %s", sentence.article_id)
             return None
@@ -174,13 +182,19 @@ class AnswerEngine:
             outlet=record.outlet,
         )
 
-    def _compose(self, question: str, resolved: str, facts: Sequence[Fact]) -> Answer:
+    def _compose(
+        self,
+        question: str,
+        resolved: str,
+        facts: Sequence[Fact],
+        fresh: dict[str, ArticleRecord | None],
+    ) -> Answer:
         citations: list[Citation] = []
         lines: list[str] = []
         for fact in facts:
             numbers = []
             for sentence in [fact.lead, *fact.corroborating]:
-                citation = self._verified(sentence)
+                citation = self._verified(sentence, fresh)
                 if citation is None:
                     continue
                 citation.n = len(citations) + 1

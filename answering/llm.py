@@ -14,12 +14,12 @@ from typing import Protocol
 
 import httpx
 
+from answering.models import CITATION_MARKER
 from citedesk.errors import CitedeskError
 from citedesk.sentences import sentence_spans
 from citedesk.settings import Settings
 
 NO_ANSWER = "NO_ANSWER"
-_MARKER = re.compile(r"\[(\d+)\]")
 _QUOTED = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
 
 SYSTEM_PROMPT = (
@@ -86,7 +86,7 @@ def checked_answer(reply: str, passages: Sequence[str]) -> tuple[str, list[int]]
     used: list[int] = []
     for start, end in sentence_spans(reply):
         sentence = reply[start:end].strip()
-        cited = [int(n) for n in _MARKER.findall(sentence)]
+        cited = [int(n) for n in CITATION_MARKER.findall(sentence)]
         if not cited or any(not 1 <= n <= len(passages) for n in cited):
             continue  # uncited, or citing a passage that was never given
         sources = " ".join(passages[n - 1] for n in cited)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+# How an answer refers to its citations: [1], [2] ...
+CITATION_MARKER = re.compile(r"\[(\d+)\]")
 
 
 class Citation(BaseModel):

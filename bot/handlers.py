@@ -288,7 +288,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not (found := await admitted(update, context)):
         return
     message, svc = found
-    records = await svc.run(svc.engine.store.articles, with_text=True)
+    # The retriever already holds every article's text; reading them from the store again
+    # on each /start would be one full read of the corpus per greeting.
+    await svc.run(svc.engine.retriever.refresh)
+    records = list(svc.engine.retriever.articles.values())
     lines = [
         f"Hi! I answer questions about <b>{len(records)}</b> news articles, quoting them word for "
         "word with numbered sources. If the articles do not say, I tell you so.",

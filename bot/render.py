@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from html import escape
 
 from answering import Answer, Citation
+from answering.models import CITATION_MARKER
 from vectorstore import ArticleRecord
 
 MAX_MESSAGE = 4096
 # A single quote longer than this is shortened so that its message still fits.
 MAX_QUOTE = 3000
 MAX_TITLE = 300
-_MARKERS = re.compile(r"\[(\d+)\]")
 
 
 def _source_line(citation: Citation) -> str:
@@ -57,7 +56,7 @@ def answer_paragraphs(answer: Answer) -> list[str]:
         return [_shortened(answer.answer, MAX_QUOTE), *cited]
     paragraphs = []
     for line in answer.answer.split("\n\n"):
-        numbers = [int(n) for n in _MARKERS.findall(line) if int(n) in by_number]
+        numbers = [int(n) for n in CITATION_MARKER.findall(line) if int(n) in by_number]
         if not numbers:
             continue
         # One paragraph per citation, so that any paragraph fits in a message on its own.

@@ -250,34 +250,24 @@ def sources(json_output: JsonOption = False) -> None:
     def body() -> None:
         records = _open_store(get_settings()).articles()
         if json_output:
-            rows = [record.model_dump(exclude={"text"}) for record in records]
-            out.print(json.dumps(rows, ensure_ascii=False), markup=False, highlight=False)
+            dumped = [record.model_dump(exclude={"text"}) for record in records]
+            out.print(json.dumps(dumped, ensure_ascii=False), markup=False, highlight=False)
             return
         if not records:
             out.print("No articles yet: run `citedesk ingest PATH`.")
             return
+        columns = ("title", "outlet", "published", "ingested", "chunks", "source")
+        rows = [
+            (r.title, r.outlet or "", r.published or "", r.ingested_at, str(r.chunks), r.source)
+            for r in records
+        ]
         if not out.is_terminal:  # a pipe gets one tab-separated line per article
-            for record in records:
-                fields = (
-                    record.title,
-                    record.outlet,
-                    record.published,
-                    record.ingested_at,
-                    str(record.chunks),
-                    record.source,
-                )
-                out.print("\t".join(field or "" for field in fields), markup=False, highlight=False)
+            for row in rows:
+                out.print("\t".join(row), markup=False, highlight=False)
             return
-        table = Table("title", "outlet", "published", "ingested", "chunks", "source")
-        for record in records:
-            table.add_row(
-                record.title,
-                record.outlet or "",
-                record.published or "",
-                record.ingested_at,
-                str(record.chunks),
-                record.source,
-            )
+        table = Table(*columns)
+        for row in rows:
+            table.add_row(*row)
         out.print(table)
 
     _run(body)

@@ -135,8 +135,20 @@ def ingest_paths(
     progress: Progress | None = None,
 ) -> IngestReport:
     """Ingest files and folders; each bad file is an error in the report, the rest go in."""
-    report = IngestReport()
-    store.collect_garbage()
+    return ingest_sources(
+        [str(path) for path in paths], settings, store, prune=prune, progress=progress
+    )
+
+
+def _ingest_files(
+    paths: Sequence[Path],
+    ingester: Ingester,
+    settings: Settings,
+    report: IngestReport,
+    *,
+    prune: bool,
+    progress: Progress | None,
+) -> None:
     files: list[Path] = []
     folders: list[Path] = []
     for path in paths:
@@ -146,7 +158,6 @@ def ingest_paths(
                 folders.append(path)
         except CitedeskError as exc:
             report.errors.append(str(exc))
-    ingester = Ingester(settings, store)
     seen: set[str] = set()
 
     def load(file: Path) -> LoadedArticle:
@@ -157,7 +168,6 @@ def ingest_paths(
     ingester.add_each(files, load, report, progress)
     if prune:
         ingester.prune(folders, seen, report)
-    return report
 
 
 def is_url(text: str) -> bool:
@@ -217,16 +227,17 @@ def ingest_sources(
     sources = list(sources)
     urls = [source for source in sources if is_url(source)]
     paths = [Path(source) for source in sources if not is_url(source)]
-    report = ingest_paths(paths, settings, store, prune=prune, progress=progress)
+    report = IngestReport()
+    store.collect_garbage()
+    ingester = Ingester(settings, store)
+    _ingest_files(paths, ingester, settings, report, prune=prune, progress=progress)
     for feed_list in feed_lists:
         try:
             urls.extend(read_feed_list(feed_list))
         except CitedeskError as exc:
             report.errors.append(str(exc))
-    if urls:
-        ingester = Ingester(settings, store)
-        for done, url in enumerate(urls, start=1):
-            _ingest_url(url, settings, ingester, report, progress)
-            if progress:
-                progress(url, done, len(urls))
+    for done, url in enumerate(urls, start=1):
+        _ingest_url(url, settings, ingester, report, progress)
+        if progress:
+            progress(url, done, len(urls))
     return report

@@ -114,9 +114,9 @@ class ArticleStore:
         metadatas = page["metadatas"] or [{}]
         return str((metadatas[0] or {}).get("generation", "")) if page["ids"] else ""
 
-    def _generation(self) -> tuple[str, dict[str, str], str]:
-        """Return (id, metadata, document) of a new generation record."""
-        return GENERATION_ID, {"generation": uuid.uuid4().hex}, ""
+    @staticmethod
+    def _new_generation() -> dict[str, str]:
+        return {"generation": uuid.uuid4().hex}
 
     # --- writing --------------------------------------------------------------------------
     def write_article(self, record: ArticleRecord, nodes: Sequence[BaseNode]) -> None:
@@ -129,11 +129,10 @@ class ArticleStore:
             for start in range(0, len(nodes), _PAGE):
                 self.vector_store.add(list(nodes[start : start + _PAGE]))
             record.chunks = len(nodes)
-            generation_id, generation, blank = self._generation()
             self._articles.upsert(  # the commit: the record and a new generation, together
-                ids=[record.id, generation_id],
-                documents=[record.text, blank],
-                metadatas=[record.metadata(), generation],
+                ids=[record.id, GENERATION_ID],
+                documents=[record.text, ""],
+                metadatas=[record.metadata(), self._new_generation()],
                 embeddings=[_NO_VECTOR, _NO_VECTOR],  # type: ignore[arg-type]
             )
             older: Any = {"$ne": record.content_hash}  # chromadb's Where type is too narrow
@@ -146,11 +145,10 @@ class ArticleStore:
     def delete_article(self, article_id: str) -> None:
         """Forget an article: its record first (so nothing is citable), then its chunks."""
         self._articles.delete(ids=[article_id])
-        generation_id, generation, blank = self._generation()
         self._articles.upsert(
-            ids=[generation_id],
-            documents=[blank],
-            metadatas=[generation],
+            ids=[GENERATION_ID],
+            documents=[""],
+            metadatas=[self._new_generation()],
             embeddings=[_NO_VECTOR],  # type: ignore[arg-type]
         )
         self._chunks.delete(where={"article_id": article_id})
