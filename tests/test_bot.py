@@ -411,6 +411,8 @@ async def test_admin_ingests_a_url(
             assert "https://news.example/kiel-harbour" in answer["text"]
             (stats,) = await ask(telegram, ADMIN, "/stats")
             assert "Articles: 6" in visible(stats)
+            (bare,) = await ask(telegram, ADMIN, url)  # a bare URL from an admin is ingested too
+            assert "unchanged 1" in visible(bare)
     finally:
         site.stop()
 

@@ -10,6 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from telegram_api import FakeTelegram
 from test_bot import TOKEN, RunningBot, ask, bot_settings, visible
 
@@ -88,7 +89,10 @@ def citedesk(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
-def test_kill_9_midway_leaves_a_store_that_answers_and_a_rerun_completes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
+def test_interrupting_midway_leaves_a_store_that_answers_and_a_rerun_completes(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
     folder = tmp_path / "articles"
     write_articles(folder)
     data = tmp_path / "data"
@@ -99,12 +103,13 @@ def test_kill_9_midway_leaves_a_store_that_answers_and_a_rerun_completes(tmp_pat
         assert process.stderr is not None
         for line in process.stderr:  # "N/30 name" per article when stderr is not a terminal
             if line.startswith(f"{KILL_AFTER}/{ARTICLES} "):
-                os.kill(process.pid, signal.SIGKILL)
+                os.kill(process.pid, stop)
                 break
         process.wait(timeout=30)
     finally:
         watchdog.cancel()
-    assert process.returncode == -signal.SIGKILL
+    # kill -9 ends it at once; Ctrl-C is caught and reported as exit status 130.
+    assert process.returncode == (-signal.SIGKILL if stop == signal.SIGKILL else 130)
 
     settings = Settings(_env_file=None, CITEDESK_DATA_DIR=data)  # type: ignore[call-arg]
     store = open_store(settings)  # the lock died with the process
@@ -130,7 +135,7 @@ def test_kill_9_midway_leaves_a_store_that_answers_and_a_rerun_completes(tmp_pat
     )
     assert store.chunk_count() == sum(record.chunks for record in store.articles())
     print(
-        f"\nkill -9 after {KILL_AFTER}/{ARTICLES}: {len(committed)} committed, {stray} stray chunks; rerun added {rerun.added}"
+        f"\n{stop.name} after {KILL_AFTER}/{ARTICLES}: {len(committed)} committed, {stray} stray chunks; rerun added {rerun.added}"
     )
 
 
