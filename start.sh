@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 echo "Setting up .venv/ (the first run downloads packages; later runs skip this)..." >&2
 bash scripts/setup.sh
-.venv/bin/citedesk ingest corpus/sample
+.venv/bin/citedesk ingest --sample
 token=${TELEGRAM_BOT_TOKEN:-}
 if [ -z "$token" ] && [ -f .env ]; then
   token=$(sed -n 's/^TELEGRAM_BOT_TOKEN=//p' .env | tail -n 1)

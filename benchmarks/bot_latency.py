@@ -23,11 +23,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from telegram_api import FakeTelegram  # noqa: E402
 from test_bot import TOKEN, RunningBot, bot_settings, replies_to  # noqa: E402
 
-from answering import AnswerEngine  # noqa: E402
-from answering.evaluation import load_items  # noqa: E402
+from citedesk.answering.evaluation import load_items  # noqa: E402
+from citedesk.desk import Desk  # noqa: E402
+from citedesk.ingest import ingest_paths  # noqa: E402
 from citedesk.paths import SAMPLE_CORPUS  # noqa: E402
-from ingest import ingest_paths  # noqa: E402
-from vectorstore import open_store  # noqa: E402
+from citedesk.vectorstore import open_store  # noqa: E402
 
 TIMEOUT = 120.0
 
@@ -60,7 +60,7 @@ async def main(rounds: int) -> None:
         settings = bot_settings(telegram, Path(tmp) / "data")
         store = open_store(settings)
         ingest_paths([SAMPLE_CORPUS], settings, store)
-        engine = AnswerEngine(settings, store)
+        engine = Desk(settings, store)
         engine.ask("warm up")
         sequential: list[float] = []
         concurrent: list[float] = []

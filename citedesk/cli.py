@@ -21,8 +21,8 @@ from citedesk.paths import SAMPLE_CORPUS
 from citedesk.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from answering import Answer, AnswerEngine
-    from vectorstore import ArticleStore
+    from citedesk.answering.models import Answer
+    from citedesk.desk import Desk
 
 app = typer.Typer(
     help="Answer questions about news articles with verified, cited passages.",
@@ -73,26 +73,18 @@ def _run(body: Callable[[], T]) -> T:
         return body()
 
 
-def _open_store(settings: Settings) -> ArticleStore:
-    from vectorstore import open_store
+def _desk(settings: Settings | None = None, *, seed_sample: bool = False) -> Desk:
+    """Open the Desk; with `seed_sample`, a new, empty store first gets the sample articles."""
+    from citedesk.desk import Desk
 
-    return open_store(settings)
-
-
-def _engine(settings: Settings) -> AnswerEngine:
-    """Open the store and engine, ingesting the bundled sample corpus into an empty store."""
-    from answering import AnswerEngine
-
-    store = _open_store(settings)
-    if store.is_empty():
-        from ingest import ingest_paths
-
+    desk = Desk.open(settings or get_settings())
+    if seed_sample and desk.is_empty():
         err.print(
             f"The store is empty: ingesting the sample corpus from {SAMPLE_CORPUS}", highlight=False
         )
-        report = ingest_paths([SAMPLE_CORPUS], settings, store)
+        report = desk.seed_sample()
         err.print(f"Ingested {report.added} articles ({report.chunks} chunks).", highlight=False)
-    return AnswerEngine(settings, store)
+    return desk
 
 
 # --- ingest --------------------------------------------------------------------------------
@@ -112,14 +104,14 @@ def ingest(
         list[Path] | None,
         typer.Option("--feeds", help="A file listing feed URLs, one per line (may repeat)."),
     ] = None,
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Also ingest the bundled sample articles.")
+    ] = False,
 ) -> None:
     """Ingest articles; unchanged ones are skipped and changed ones replaced."""
 
     def body() -> None:
-        from ingest import ingest_sources
-
-        settings = get_settings()
-        store = _open_store(settings)
+        desk = _desk()
         with Progress(
             TextColumn("[progress.description]{task.description}"),
             BarColumn(),
@@ -136,11 +128,12 @@ def ingest(
                 if not err.is_terminal and not json_output:
                     err.print(f"{done}/{total} {name}", markup=False, highlight=False)
 
-            if not paths and not feeds:
-                raise BadInputError("give files, folders or URLs to ingest, or --feeds FILE")
-            report = ingest_sources(
-                paths or [], settings, store, prune=prune, feed_lists=feeds or [], progress=progress
-            )
+            if not paths and not feeds and not sample:
+                raise BadInputError(
+                    "give files, folders or URLs to ingest, --feeds FILE, or --sample"
+                )
+            sources = [*(paths or []), *([str(SAMPLE_CORPUS)] if sample else [])]
+            report = desk.ingest(sources, prune=prune, feed_lists=feeds or [], progress=progress)
         if json_output:
             out.print_json(json.dumps(report.as_dict()))
         else:
@@ -157,11 +150,6 @@ def ingest(
     _run(body)
 
 
-def ingest_main() -> None:
-    """Run `citedesk ingest` as `python -m ingest`."""
-    typer.main.get_command(app)(["ingest", *sys.argv[1:]], prog_name="python -m ingest")
-
-
 # --- ask and chat --------------------------------------------------------------------------
 def _print_answer(answer: Answer, json_output: bool) -> None:
     if json_output:
@@ -172,8 +160,9 @@ def _print_answer(answer: Answer, json_output: bool) -> None:
         out.print("\nSources:", style="bold")
         for citation in answer.citations:
             outlet = f" — {citation.outlet}" if citation.outlet else ""
+            date = f", {citation.published}" if citation.published else ""
             out.print(
-                f"[{citation.n}] {citation.title}{outlet} ({citation.source})",
+                f"[{citation.n}] {citation.title}{outlet} ({citation.source}{date})",
                 markup=False,
                 highlight=False,
             )
@@ -195,8 +184,8 @@ def ask(
             if not 1 <= k <= 10:
                 raise BadInputError("-k must be between 1 and 10")
             settings = settings.model_copy(update={"top_k": k})
-        engine = _engine(settings)
-        _print_answer(engine.ask(question), json_output)
+        desk = _desk(settings, seed_sample=True)
+        _print_answer(desk.ask(question), json_output)
 
     _run(body)
 
@@ -206,9 +195,9 @@ def chat(json_output: JsonOption = False) -> None:
     """Ask questions in a conversation; reads one question per line when piped."""
 
     def body() -> None:
-        from answering import Turn
+        from citedesk.answering.models import Turn
 
-        engine = _engine(get_settings())
+        desk = _desk(seed_sample=True)
         history: list[Turn] = []
         interactive = sys.stdin.isatty()
         if interactive and not json_output:
@@ -227,7 +216,7 @@ def chat(json_output: JsonOption = False) -> None:
             if not line.strip() and interactive:
                 continue
             try:
-                answer = engine.ask(line, history)
+                answer = desk.ask(line, history)
             except BadInputError as exc:
                 failed = True
                 err.print(f"error: {exc}", markup=False, highlight=False)
@@ -248,7 +237,7 @@ def sources(json_output: JsonOption = False) -> None:
     """List the ingested articles."""
 
     def body() -> None:
-        records = _open_store(get_settings()).articles()
+        records = _desk().sources()
         if json_output:
             dumped = [record.model_dump(exclude={"text"}) for record in records]
             out.print(json.dumps(dumped, ensure_ascii=False), markup=False, highlight=False)
@@ -281,10 +270,7 @@ def evaluate_command(
     """Score the engine on an evaluation set: hit rate, MRR, abstain accuracy."""
 
     def body() -> None:
-        from answering.evaluation import evaluate, load_items
-
-        items = load_items(file)
-        report = evaluate(_engine(get_settings()), items)
+        report = _desk(seed_sample=True).evaluate(file)
         if json_output:
             out.print(json.dumps(report.summary()), markup=False, highlight=False)
             return
@@ -309,15 +295,11 @@ def bot() -> None:
     """Run the Telegram bot (needs TELEGRAM_BOT_TOKEN)."""
 
     def body() -> None:
-        from bot.app import run_bot
+        from citedesk.bot.app import run_bot
 
         # The bot's own messages (startup, feed polls, errors) are worth seeing; libraries' are not.
-        logging.getLogger("bot").setLevel(logging.INFO)
-        run_bot(get_settings())
+        logging.getLogger("citedesk").setLevel(logging.INFO)
+        settings = get_settings()
+        run_bot(settings, _desk(settings, seed_sample=True))
 
     _run(body)
-
-
-def bot_main() -> None:
-    """Run `citedesk bot` as `python -m bot`."""
-    typer.main.get_command(app)(["bot", *sys.argv[1:]], prog_name="python -m bot")

@@ -95,8 +95,8 @@ def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 @pytest.fixture(scope="session")
 def sample_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """An embedded store holding the sample corpus, shared read-only by the session."""
-    from ingest import ingest_paths
-    from vectorstore import open_store
+    from citedesk.ingest import ingest_paths
+    from citedesk.vectorstore import open_store
 
     settings = make_settings(tmp_path_factory.mktemp("sample") / "data")
     report = ingest_paths([SAMPLE_CORPUS], settings, open_store(settings))
@@ -105,11 +105,16 @@ def sample_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def engine(sample_settings: Settings):  # type: ignore[no-untyped-def]
-    from answering import AnswerEngine
-    from vectorstore import open_store
+def desk(sample_settings: Settings):  # type: ignore[no-untyped-def]
+    from citedesk.desk import Desk
+    from citedesk.vectorstore import open_store
 
-    return AnswerEngine(sample_settings, open_store(sample_settings))
+    return Desk(sample_settings, open_store(sample_settings))
+
+
+@pytest.fixture(scope="session")
+def engine(desk):  # type: ignore[no-untyped-def]
+    return desk.engine
 
 
 @pytest.fixture

@@ -14,13 +14,13 @@ import pytest
 from telegram_api import BOT_USERNAME, MAX_TEXT, FakeTelegram, utf16_length, visible_html_text
 from websites import KIEL, NewsSite
 
-from answering import AnswerEngine
-from bot.app import build_application, check_token
-from bot.handlers import ADMIN_ONLY, APOLOGY, NON_TEXT_HINT, REFUSAL
+from citedesk.bot.app import build_application, check_token
+from citedesk.bot.handlers import ADMIN_ONLY, APOLOGY, NON_TEXT_HINT, REFUSAL
+from citedesk.desk import Desk
 from citedesk.errors import ConfigError
+from citedesk.ingest import ingest_paths
 from citedesk.settings import Settings
-from ingest import ingest_paths
-from vectorstore import open_store
+from citedesk.vectorstore import open_store
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
 ADMIN = 999
@@ -80,8 +80,8 @@ def bot_settings(telegram: FakeTelegram, data_dir: Path, **overrides: Any) -> Se
 
 
 class RunningBot:
-    def __init__(self, settings: Settings, engine: AnswerEngine) -> None:
-        self.application = build_application(settings, engine)
+    def __init__(self, settings: Settings, desk: Desk) -> None:
+        self.application = build_application(settings, desk)
 
     async def __aenter__(self) -> RunningBot:
         await self.application.initialize()
@@ -100,11 +100,9 @@ class RunningBot:
 
 
 @pytest.fixture
-async def bot(
-    telegram: FakeTelegram, engine: AnswerEngine, tmp_path: Path
-) -> AsyncIterator[RunningBot]:
+async def bot(telegram: FakeTelegram, desk: Desk, tmp_path: Path) -> AsyncIterator[RunningBot]:
     async with RunningBot(
-        bot_settings(telegram, tmp_path / "bot", SOURCES_PAGE_SIZE=2), engine
+        bot_settings(telegram, tmp_path / "bot", SOURCES_PAGE_SIZE=2), desk
     ) as running:
         yield running
 
@@ -187,10 +185,10 @@ async def test_group_answers_only_when_addressed(telegram: FakeTelegram, bot: Ru
 
 
 async def test_allow_list_refuses_politely(
-    telegram: FakeTelegram, engine: AnswerEngine, tmp_path: Path
+    telegram: FakeTelegram, desk: Desk, tmp_path: Path
 ) -> None:
     settings = bot_settings(telegram, tmp_path / "bot", ALLOWED_USER_IDS=[21])
-    async with RunningBot(settings, engine):
+    async with RunningBot(settings, desk):
         (refusal,) = await ask(telegram, 22, "Who is Karen Donfried?")
         assert visible(refusal) == REFUSAL
         (answer,) = await ask(telegram, 21, "Who is Karen Donfried?")
@@ -328,22 +326,22 @@ async def test_fifty_chats_at_once_get_their_own_answers(
 
 
 async def test_conversation_survives_a_restart(
-    telegram: FakeTelegram, engine: AnswerEngine, tmp_path: Path
+    telegram: FakeTelegram, desk: Desk, tmp_path: Path
 ) -> None:
     settings = bot_settings(telegram, tmp_path / "bot")
-    async with RunningBot(settings, engine):
+    async with RunningBot(settings, desk):
         await ask(telegram, 15, "Who is the Kremlin spokesman?")
     assert (tmp_path / "bot" / "bot-conversations.pickle").exists()
-    async with RunningBot(settings, engine):
+    async with RunningBot(settings, desk):
         (follow_up,) = await ask(telegram, 15, "What did he deny?")
         assert "Peskov denied" in visible(follow_up)
 
 
 async def test_idle_conversation_expires(
-    telegram: FakeTelegram, engine: AnswerEngine, tmp_path: Path
+    telegram: FakeTelegram, desk: Desk, tmp_path: Path
 ) -> None:
     settings = bot_settings(telegram, tmp_path / "bot", CONVERSATION_IDLE_MINUTES=1)
-    async with RunningBot(settings, engine) as running:
+    async with RunningBot(settings, desk) as running:
         await ask(telegram, 16, "Who is the Kremlin spokesman?")
         running.application.chat_data[16]["last_active"] -= 61  # a minute passes
         (follow_up,) = await ask(telegram, 16, "What did he deny?")
@@ -374,7 +372,7 @@ async def test_long_answers_are_split_at_paragraphs(telegram: FakeTelegram, tmp_
     settings = bot_settings(telegram, tmp_path / "data", CITEDESK_TOP_K=10)
     store = open_store(settings)
     assert ingest_paths([corpus], settings, store).added == 10
-    async with RunningBot(settings, AnswerEngine(settings, store)):
+    async with RunningBot(settings, Desk(settings, store)):
         replies = await ask(telegram, 17, "Which ports did the storm close on Monday?")
     assert len(replies) >= 2
     assert all(utf16_length(visible(m)) <= MAX_TEXT for m in replies)
@@ -394,7 +392,7 @@ async def test_admin_ingests_a_url(
     store = open_store(settings)
     ingest_paths([sample_copy], settings, store)
     try:
-        async with RunningBot(settings, AnswerEngine(settings, store)):
+        async with RunningBot(settings, Desk(settings, store)):
             (refused,) = await ask(telegram, 31, f"/ingest {url}")
             assert visible(refused) == ADMIN_ONLY
             (usage,) = await ask(telegram, ADMIN, "/ingest not-a-url")
@@ -420,7 +418,7 @@ async def test_admin_ingests_a_url(
 async def test_admin_sends_an_article_file(telegram: FakeTelegram, tmp_path: Path) -> None:
     settings = bot_settings(telegram, tmp_path / "data")
     store = open_store(settings)
-    async with RunningBot(settings, AnswerEngine(settings, store)):
+    async with RunningBot(settings, Desk(settings, store)):
         file_id = telegram.add_file(
             b"Lighthouse keepers return\n\nThe lighthouse on Fehmarn got its keepers back on Friday, the island council said.\n"
         )
@@ -469,7 +467,7 @@ async def test_bot_polls_feeds_and_tells_admins(telegram: FakeTelegram, tmp_path
         FETCH_ALLOWED_NETWORKS=["127.0.0.1/32"],
     )
     try:
-        async with RunningBot(settings, AnswerEngine(settings, open_store(settings))):
+        async with RunningBot(settings, Desk(settings, open_store(settings))):
             report = await until(
                 lambda: [m for m in telegram.sent_to(ADMIN) if "Feeds polled" in m["text"]]
             )
@@ -481,12 +479,12 @@ async def test_bot_polls_feeds_and_tells_admins(telegram: FakeTelegram, tmp_path
 
 
 async def test_webhook_mode_requires_the_secret_token(
-    telegram: FakeTelegram, engine: AnswerEngine, tmp_path: Path
+    telegram: FakeTelegram, desk: Desk, tmp_path: Path
 ) -> None:
     import httpx
     from conftest import free_port
 
-    from bot.app import webhook_options
+    from citedesk.bot.app import webhook_options
 
     port = free_port()
     settings = bot_settings(
@@ -496,7 +494,7 @@ async def test_webhook_mode_requires_the_secret_token(
         WEBHOOK_PORT=port,
     )
     options = webhook_options(settings)
-    application = build_application(settings, engine)
+    application = build_application(settings, desk)
     await application.initialize()
     await application.start()
     assert application.updater is not None

@@ -6,10 +6,10 @@ import itertools
 
 from llama_index.core import Document
 
+from citedesk.ingest._chunk import SentenceChunker
+from citedesk.ingest._clean import clean_article
 from citedesk.paths import SAMPLE_CORPUS
-from citedesk.sentences import sentence_spans
-from ingest._chunk import SentenceChunker
-from ingest._clean import clean_article
+from citedesk.text import sentence_spans
 
 
 def _chunks(chunk_chars: int):  # type: ignore[no-untyped-def]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from citedesk.ingest._clean import clean_article
 from citedesk.paths import SAMPLE_CORPUS
-from ingest._clean import clean_article
 
 PAGE = """Home / World / Europe
 

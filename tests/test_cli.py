@@ -138,7 +138,7 @@ def test_python_dash_m_entry_points(tmp_path: Path) -> None:
         "HF_HUB_OFFLINE": "1",
     }
     ingest = subprocess.run(
-        [sys.executable, "-m", "ingest", str(tmp_path / "missing")],
+        [sys.executable, "-m", "citedesk", "ingest", str(tmp_path / "missing")],
         capture_output=True,
         text=True,
         env=env,
@@ -147,7 +147,7 @@ def test_python_dash_m_entry_points(tmp_path: Path) -> None:
     )
     assert ingest.returncode == 1 and "no such file or folder" in ingest.stderr
     bot = subprocess.run(
-        [sys.executable, "-m", "bot"],
+        [sys.executable, "-m", "citedesk", "bot"],
         capture_output=True,
         text=True,
         env=env,

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from answering import ABSTAIN_TEXT, AnswerEngine, Turn
+from citedesk.answering import ABSTAIN_TEXT, AnswerEngine, Turn
 from citedesk.errors import BadInputError
+from citedesk.ingest import ingest_paths
 from citedesk.settings import Settings
-from ingest import ingest_paths
-from vectorstore import open_store
+from citedesk.vectorstore import open_store
 
 
 def _stored_text(engine: AnswerEngine, article_id: str) -> str:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from answering import AnswerEngine
-from answering.evaluation import evaluate, load_items
+from citedesk.answering import AnswerEngine
+from citedesk.answering.evaluation import evaluate, load_items
 from citedesk.errors import BadInputError
 from citedesk.paths import PROJECT_ROOT
 

@@ -10,13 +10,13 @@ import pytest
 from typer.testing import CliRunner
 from websites import KIEL, LUBECK, NewsSite, article_html
 
-from answering import AnswerEngine
+from citedesk.answering import AnswerEngine
 from citedesk.cli import app
 from citedesk.errors import FetchError
+from citedesk.ingest import ingest_sources
+from citedesk.ingest.fetch import check_url
 from citedesk.settings import Settings, get_settings
-from ingest import ingest_sources
-from ingest.fetch import check_url
-from vectorstore import open_store
+from citedesk.vectorstore import open_store
 
 LOOPBACK = ["127.0.0.1/32"]
 

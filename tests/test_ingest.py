@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from citedesk.ingest import ingest_paths
 from citedesk.settings import Settings
-from ingest import ingest_paths
-from vectorstore import open_store
-from vectorstore.embedding import load_embed_model
-from vectorstore.retrieve import HybridRetriever
+from citedesk.vectorstore import open_store
+from citedesk.vectorstore.embedding import load_embed_model
+from citedesk.vectorstore.retrieve import HybridRetriever
 
 
 def test_ingest_then_reingest_is_a_no_op(store_settings: Settings, sample_copy: Path) -> None:
@@ -150,8 +150,8 @@ def test_a_write_interrupted_before_its_commit_is_never_citable(
     """Chunks of a new version are written, then the process dies before the record commits."""
     from llama_index.core import Document
 
-    from answering import AnswerEngine
-    from ingest._chunk import SentenceChunker
+    from citedesk.answering import AnswerEngine
+    from citedesk.ingest._chunk import SentenceChunker
 
     store = open_store(store_settings)
     ingest_paths([sample_copy], store_settings, store)

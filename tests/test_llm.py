@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from telegram_api import visible_html_text
 
-from answering import ABSTAIN_TEXT, AnswerEngine
-from bot import render
+from citedesk.answering import ABSTAIN_TEXT, AnswerEngine
+from citedesk.bot import render
 from citedesk.settings import Settings
 
 Reply = Callable[[list[str]], str]

@@ -14,11 +14,11 @@ import pytest
 from telegram_api import FakeTelegram
 from test_bot import TOKEN, RunningBot, ask, bot_settings, visible
 
-from answering import AnswerEngine
+from citedesk.desk import Desk
+from citedesk.ingest import ingest_paths
 from citedesk.paths import PROJECT_ROOT, SAMPLE_CORPUS
 from citedesk.settings import Settings
-from ingest import ingest_paths
-from vectorstore import open_store
+from citedesk.vectorstore import open_store
 
 ARTICLES = 30
 KILL_AFTER = 8
@@ -124,7 +124,7 @@ def test_interrupting_midway_leaves_a_store_that_answers_and_a_rerun_completes(
     assert per_article == {record.id: record.chunks for record in committed}
     stray = store.chunk_count() - sum(per_article.values())
     town = TOWNS[0]
-    answer = AnswerEngine(settings, store).ask(f"How many books does the library in {town} hold?")
+    answer = Desk(settings, store).ask(f"How many books does the library in {town} hold?")
     assert "1000 books" in answer.answer
 
     rerun = ingest_paths([folder], settings, store)
@@ -164,7 +164,7 @@ async def test_ingest_process_and_bot_share_a_chroma_server(
     news = tmp_path / "news"
     write_articles(news)
     try:
-        async with RunningBot(settings, AnswerEngine(settings, store)):
+        async with RunningBot(settings, Desk(settings, store)):
             (before,) = await ask(telegram, 50, "How many books does the library in Kelso hold?")
             assert "1370 books" not in visible(before)
             env = environment(
@@ -201,7 +201,11 @@ def test_bot_process_answers_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         TELEGRAM_API_BASE_URL=telegram.base_url,
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "citedesk", "bot"],
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         message = telegram.user_sends(70, "Who is Karen Donfried?")

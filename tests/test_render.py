@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram_api import MAX_TEXT, utf16_length, visible_html_text
 
-from answering import Answer, Citation
-from bot import render
+from citedesk.answering import Answer, Citation
+from citedesk.bot import render
 
 
 def _answer(quotes: list[str], title: str = "T") -> Answer:
@@ -52,7 +52,7 @@ def test_wider_passage_and_source_pages_fit_whatever_the_article_holds() -> None
     short = render.passage_html(2, "T", f"Before. {quote} After.", quote)
     assert "<b>Fish &amp; chips &lt;cost&gt; more.</b>" in short
 
-    from vectorstore import ArticleRecord
+    from citedesk.vectorstore import ArticleRecord
 
     records = [
         ArticleRecord(id=str(i), source="s", title="&" * 2000, content_hash="h") for i in range(8)

@@ -14,10 +14,10 @@ from typing import Protocol
 
 import httpx
 
-from answering.models import CITATION_MARKER
+from citedesk.answering.models import CITATION_MARKER
 from citedesk.errors import CitedeskError
-from citedesk.sentences import sentence_spans
 from citedesk.settings import Settings
+from citedesk.text import sentence_spans
 
 NO_ANSWER = "NO_ANSWER"
 _QUOTED = re.compile(r"[\"“]([^\"”]{12,})[\"”]")

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field, ValidationError
 
-from answering.engine import AnswerEngine
-from answering.models import Answer, Turn
+from citedesk.answering.models import Answer, Turn
 from citedesk.errors import BadInputError
+
+
+class Asker(Protocol):
+    """Anything that answers a question in a conversation: the Desk, or an AnswerEngine."""
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer: ...
 
 
 class EvalItem(BaseModel):
@@ -83,7 +89,7 @@ def gold_rank(answer: Answer, gold: list[str]) -> int | None:
     return None
 
 
-def evaluate(engine: AnswerEngine, items: list[EvalItem]) -> EvalReport:
+def evaluate(engine: Asker, items: list[EvalItem]) -> EvalReport:
     results = []
     for item in items:
         history: list[Turn] = []

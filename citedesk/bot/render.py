@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from answering import Answer, Citation
-from answering.models import CITATION_MARKER
-from vectorstore import ArticleRecord
+from citedesk.answering.models import CITATION_MARKER, Answer, Citation
+from citedesk.desk import ArticleRecord
 
 MAX_MESSAGE = 4096
 # A single quote longer than this is shortened so that its message still fits.

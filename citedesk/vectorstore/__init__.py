@@ -1,5 +1,11 @@
 """Chroma storage (embedded or server) and hybrid retrieval over it."""
 
-from vectorstore.store import ArticleRecord, ArticleStore, EmbeddedStore, ServerStore, open_store
+from citedesk.vectorstore.store import (
+    ArticleRecord,
+    ArticleStore,
+    EmbeddedStore,
+    ServerStore,
+    open_store,
+)
 
 __all__ = ["ArticleRecord", "ArticleStore", "EmbeddedStore", "ServerStore", "open_store"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,14 +10,21 @@ from typing import TypeVar
 from llama_index.core import Document
 from llama_index.core.ingestion import IngestionPipeline
 
-from citedesk.errors import CitedeskError
+from citedesk.errors import BadInputError, CitedeskError
+from citedesk.ingest._chunk import SentenceChunker
+from citedesk.ingest._load import (
+    LoadedArticle,
+    build_article,
+    decode_article,
+    find_article_files,
+    load_file,
+)
+from citedesk.ingest.feeds import entry_urls, looks_like_feed, read_feed_list
+from citedesk.ingest.fetch import FetchedPage, fetch
 from citedesk.settings import Settings
-from ingest._chunk import SentenceChunker
-from ingest._load import LoadedArticle, build_article, find_article_files, load_file
-from ingest.feeds import entry_urls, looks_like_feed, read_feed_list
-from ingest.fetch import FetchedPage, fetch
-from vectorstore.embedding import load_embed_model
-from vectorstore.store import ArticleRecord, ArticleStore
+from citedesk.sources import SUPPORTED_SUFFIXES, is_url
+from citedesk.vectorstore.embedding import load_embed_model
+from citedesk.vectorstore.store import ArticleRecord, ArticleStore
 
 
 @dataclass
@@ -170,11 +176,6 @@ def _ingest_files(
         ingester.prune(folders, seen, report)
 
 
-def is_url(text: str) -> bool:
-    """Say whether a source is a URL (any scheme: the fetcher refuses all but http(s))."""
-    return bool(re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", text))
-
-
 def article_from_page(page: FetchedPage, where: str) -> LoadedArticle:
     """Clean a fetched page; its id is the page's canonical URL when it names one."""
     article = build_article(
@@ -240,4 +241,28 @@ def ingest_sources(
         _ingest_url(url, settings, ingester, report, progress)
         if progress:
             progress(url, done, len(urls))
+    return report
+
+
+def ingest_upload(
+    data: bytes, name: str, article_id: str, settings: Settings, store: ArticleStore
+) -> IngestReport:
+    """Ingest one article received as bytes (e.g. a file sent to the bot); errors go in the report."""
+    report = IngestReport()
+    suffix = Path(name).suffix.lower()
+    try:
+        if suffix not in SUPPORTED_SUFFIXES:
+            raise BadInputError(f"{name}: send a .txt, .md or .html file")
+        if len(data) > settings.max_article_bytes:
+            raise BadInputError(f"{name}: larger than {settings.max_article_bytes} bytes")
+        article = build_article(
+            decode_article(data, name),
+            article_id=article_id,
+            source=name,
+            is_html=SUPPORTED_SUFFIXES[suffix] == "html",
+            where=name,
+        )
+        Ingester(settings, store).add(article, report)
+    except CitedeskError as exc:
+        report.errors.append(str(exc))
     return report

@@ -1,4 +1,4 @@
-"""What the handlers share: settings, the engine, and one worker thread for blocking work."""
+"""What the handlers share: settings, the Desk, and one worker thread for blocking work."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from telegram.ext import ContextTypes
 
-from answering import AnswerEngine
+from citedesk.desk import Desk
 from citedesk.settings import Settings
 
 T = TypeVar("T")
@@ -22,7 +22,7 @@ SERVICES_KEY = "citedesk"
 @dataclass
 class BotServices:
     settings: Settings
-    engine: AnswerEngine
+    desk: Desk
     # One thread runs the engine and ingests: the embedding model and the store's clients are
     # then never used from two threads at once, and an ingest cannot interleave with an answer.
     executor: ThreadPoolExecutor = field(

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from answering import followup
-from answering.extractive import (
+from citedesk.answering import followup
+from citedesk.answering.extractive import (
     MIN_DENSE,
     Fact,
     QueryTerms,
@@ -17,14 +17,14 @@ from answering.extractive import (
     score_sentences,
     select_facts,
 )
-from answering.llm import ChatModel, LLMError, OpenAICompatibleChat, checked_answer, prompt
-from answering.models import CITATION_MARKER, Answer, Citation, Turn
+from citedesk.answering.llm import ChatModel, LLMError, OpenAICompatibleChat, checked_answer, prompt
+from citedesk.answering.models import CITATION_MARKER, Answer, Citation, Turn
 from citedesk.errors import BadInputError
-from citedesk.sentences import sentence_spans
 from citedesk.settings import Settings
-from vectorstore.embedding import load_embed_model
-from vectorstore.retrieve import HybridRetriever
-from vectorstore.store import ArticleRecord, ArticleStore
+from citedesk.text import sentence_spans
+from citedesk.vectorstore.embedding import load_embed_model
+from citedesk.vectorstore.retrieve import HybridRetriever
+from citedesk.vectorstore.store import ArticleRecord, ArticleStore
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +180,7 @@ class AnswerEngine:
             start=sentence.start,
             end=sentence.end,
             outlet=record.outlet,
+            published=record.published,
         )
 
     def _compose(

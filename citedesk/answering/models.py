@@ -23,12 +23,16 @@ class Citation(BaseModel):
     start: int
     end: int
     outlet: str | None = None
+    published: str | None = Field(
+        None, description="The article's publication date (YYYY-MM-DD), when known."
+    )
 
     def public(self) -> dict[str, Any]:
         return {
             "n": self.n,
             "source": self.source,
             "title": self.title,
+            "published": self.published,
             "quote": self.quote,
             "score": round(self.score, 4),
         }

@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 
 from citedesk.errors import StoreError
 from citedesk.settings import Settings
-from vectorstore._lock import hold_store_lock
+from citedesk.vectorstore._lock import hold_store_lock
 
 # Chroma wants an embedding for every record; article records are looked up by id only.
 _NO_VECTOR: list[float] = [0.0]

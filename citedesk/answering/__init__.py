@@ -1,6 +1,6 @@
 """The answering engine, independent of Telegram."""
 
-from answering.engine import ABSTAIN_TEXT, AnswerEngine
-from answering.models import Answer, Citation, Turn
+from citedesk.answering.engine import ABSTAIN_TEXT, AnswerEngine
+from citedesk.answering.models import Answer, Citation, Turn
 
 __all__ = ["ABSTAIN_TEXT", "Answer", "AnswerEngine", "Citation", "Turn"]

@@ -9,9 +9,9 @@ from pathlib import Path
 import trafilatura
 
 from citedesk.errors import BadInputError
-from ingest._clean import clean_article
+from citedesk.ingest._clean import clean_article
+from citedesk.sources import SUPPORTED_SUFFIXES
 
-SUPPORTED_SUFFIXES = {".txt": "text", ".md": "text", ".html": "html", ".htm": "html"}
 # Changing the cleaner or chunker must re-ingest everything: it is part of every content hash.
 PIPELINE_VERSION = "clean-1/chunk-1"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from answering.models import Turn
-from vectorstore.terms import content_stems, stem
+from citedesk.answering.models import Turn
+from citedesk.vectorstore.terms import content_stems, stem
 
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their)\b", re.IGNORECASE)
 _POSSESSIVE_PRONOUNS = {"his", "their", "hers"}

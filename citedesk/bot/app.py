@@ -21,9 +21,9 @@ from telegram.ext import (
     filters,
 )
 
-from answering import AnswerEngine
-from bot import handlers
-from bot.services import SERVICES_KEY, BotServices
+from citedesk.bot import handlers
+from citedesk.bot.services import SERVICES_KEY, BotServices
+from citedesk.desk import Desk
 from citedesk.errors import ConfigError
 from citedesk.settings import Settings
 
@@ -76,7 +76,7 @@ def protect_logs(token: str) -> None:
     redactor = RedactToken(token)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redactor)
-    for name in ("telegram", "httpx", "httpcore", "bot", "apscheduler"):
+    for name in ("telegram", "httpx", "httpcore", "citedesk", "apscheduler"):
         logging.getLogger(name).addFilter(redactor)
 
 
@@ -94,12 +94,12 @@ async def _on_startup(application: Application) -> None:
     log.info(
         "citedesk bot @%s is running (store: %s); Ctrl-C stops it",
         application.bot.username,
-        services.engine.store.kind,
+        services.desk.store_kind,
     )
 
 
-def build_application(settings: Settings, engine: AnswerEngine) -> Application:
-    """Wire the handlers, rate limiter and persistence around an engine."""
+def build_application(settings: Settings, desk: Desk) -> Application:
+    """Wire the handlers, rate limiter and persistence around a Desk."""
     token = check_token(settings.telegram_bot_token)
     protect_logs(token)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -119,7 +119,7 @@ def build_application(settings: Settings, engine: AnswerEngine) -> Application:
         .post_init(_on_startup)
         .build()
     )
-    application.bot_data[SERVICES_KEY] = BotServices(settings=settings, engine=engine)
+    application.bot_data[SERVICES_KEY] = BotServices(settings=settings, desk=desk)
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", handlers.start))
     application.add_handler(CommandHandler("help", handlers.help_command))
@@ -145,21 +145,10 @@ def build_application(settings: Settings, engine: AnswerEngine) -> Application:
     return application
 
 
-def run_bot(settings: Settings) -> None:
+def run_bot(settings: Settings, desk: Desk) -> None:
     """Run the bot until interrupted: long polling, or a webhook when WEBHOOK_URL is set."""
-    from vectorstore import open_store
-
     check_token(settings.telegram_bot_token)
-    store = open_store(settings)
-    if store.is_empty():
-        from citedesk.paths import SAMPLE_CORPUS
-        from ingest import ingest_paths
-
-        log.warning("the store is empty: ingesting the sample corpus")
-        ingest_paths([SAMPLE_CORPUS], settings, store)
-    engine = AnswerEngine(settings, store)
-    engine.retriever.refresh()
-    application = build_application(settings, engine)
+    application = build_application(settings, desk)
     if settings.webhook_url:
         application.run_webhook(**webhook_options(settings))
     else:

@@ -14,8 +14,8 @@ from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 from llama_index.retrievers.bm25 import BM25Retriever
 
-from vectorstore.store import ArticleRecord, ArticleStore
-from vectorstore.terms import Vocabulary
+from citedesk.vectorstore.store import ArticleRecord, ArticleStore
+from citedesk.vectorstore.terms import Vocabulary
 
 # bm25s sets its own logger to DEBUG on import, which would print on every index build.
 logging.getLogger("bm25s").setLevel(logging.WARNING)

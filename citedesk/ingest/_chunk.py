@@ -9,8 +9,8 @@ from llama_index.core.node_parser import NodeParser
 from llama_index.core.schema import BaseNode, Document, NodeRelationship, TextNode
 from pydantic import Field
 
-from citedesk.sentences import sentence_spans
-from vectorstore.store import chunk_id_prefix
+from citedesk.text import sentence_spans
+from citedesk.vectorstore.store import chunk_id_prefix
 
 # Metadata that helps retrieval when embedded with the text; the rest is bookkeeping.
 EMBEDDED_METADATA = ("title",)

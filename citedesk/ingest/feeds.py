@@ -7,7 +7,7 @@ from pathlib import Path
 import feedparser
 
 from citedesk.errors import BadInputError, FetchError
-from ingest.fetch import FEED_TYPES, FetchedPage
+from citedesk.ingest.fetch import FEED_TYPES, FetchedPage
 
 
 def looks_like_feed(page: FetchedPage) -> bool:

@@ -16,13 +16,13 @@ from telegram.constants import ChatAction, ChatType, MessageEntityType, ParseMod
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ContextTypes
 
-from answering import Answer, Turn
-from bot import render
-from bot.access import is_admin, is_allowed
-from bot.services import BotServices, services
-from citedesk.errors import BadInputError, CitedeskError
-from ingest._load import SUPPORTED_SUFFIXES, build_article, decode_article
-from ingest.pipeline import Ingester, IngestReport, ingest_sources, is_url
+from citedesk.answering.models import Answer, Citation, Turn
+from citedesk.bot import render
+from citedesk.bot.access import is_admin, is_allowed
+from citedesk.bot.services import BotServices, services
+from citedesk.desk import IngestReport
+from citedesk.errors import BadInputError
+from citedesk.sources import SUPPORTED_SUFFIXES, is_url
 
 log = logging.getLogger(__name__)
 
@@ -91,17 +91,7 @@ def remember(context: ContextTypes.DEFAULT_TYPE, answer: Answer) -> int:
     key = int(data.get("next_answer", 0))
     data["next_answer"] = key + 1
     answers = dict(data.get("answers", {}))
-    answers[key] = [
-        {
-            "n": c.n,
-            "article_id": c.article_id,
-            "start": c.start,
-            "end": c.end,
-            "title": c.title,
-            "quote": c.quote,
-        }
-        for c in answer.citations
-    ]
+    answers[key] = [citation.model_dump() for citation in answer.citations]
     data["answers"] = {k: answers[k] for k in sorted(answers)[-KEPT_ANSWERS:]}
     return key
 
@@ -153,7 +143,7 @@ async def answer_question(
         try:
             turns = history(context, svc.settings.conversation_idle_minutes)
             try:
-                answer = await svc.run(svc.engine.ask, question, turns)
+                answer = await svc.run(svc.desk.ask, question, turns)
             except BadInputError as exc:
                 await reply_html(message, render.escape(f"Sorry: {exc}."))
                 return
@@ -290,8 +280,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, svc = found
     # The retriever already holds every article's text; reading them from the store again
     # on each /start would be one full read of the corpus per greeting.
-    await svc.run(svc.engine.retriever.refresh)
-    records = list(svc.engine.retriever.articles.values())
+    records = await svc.run(svc.desk.sources, with_text=True)
     lines = [
         f"Hi! I answer questions about <b>{len(records)}</b> news articles, quoting them word for "
         "word with numbered sources. If the articles do not say, I tell you so.",
@@ -343,7 +332,7 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not (found := await admitted(update, context)):
         return
     message, svc = found
-    records = await svc.run(svc.engine.store.articles)
+    records = await svc.run(svc.desk.sources)
     per_page = svc.settings.sources_page_size
     first_page = render.sources_page(records, 0, per_page)
     await reply_html(message, first_page, _sources_markup(0, len(records), per_page))
@@ -354,14 +343,14 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not (found := await admitted(update, context, admin=True)):
         return
     message, svc = found
-    records = await svc.run(svc.engine.store.articles)
-    chunks = await svc.run(svc.engine.store.chunk_count)
+    records = await svc.run(svc.desk.sources)
+    chunks = await svc.run(svc.desk.chunk_count)
     uptime = int(time.time() - svc.started)
     await reply_html(
         message,
         f"<b>Articles:</b> {len(records)}\n<b>Chunks:</b> {chunks}\n"
         f"<b>Questions answered:</b> {svc.questions_answered}\n<b>Errors:</b> {svc.errors}\n"
-        f"<b>Store:</b> {svc.engine.store.kind}\n<b>Up for:</b> {uptime // 3600} h {uptime % 3600 // 60} min",
+        f"<b>Store:</b> {svc.desk.store_kind}\n<b>Up for:</b> {uptime // 3600} h {uptime % 3600 // 60} min",
     )
 
 
@@ -377,7 +366,7 @@ def _summary(report: IngestReport) -> str:
 
 
 async def _ingest_url(message: Message, svc: BotServices, url: str) -> None:
-    report = await svc.run(ingest_sources, [url], svc.settings, svc.engine.store)
+    report = await svc.run(svc.desk.ingest, [url])
     await reply_html(message, _summary(report))
 
 
@@ -405,8 +394,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     document = message.document
     name = document.file_name or "article.txt"
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
+    if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
         await reply_html(message, render.escape(f"{name}: send a .txt, .md or .html file."))
         return
     if (document.file_size or 0) > svc.settings.max_article_bytes:
@@ -415,23 +403,10 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         )
         return
     data = bytes(await (await document.get_file()).download_as_bytearray())
-
-    def ingest_upload() -> IngestReport:
-        report = IngestReport()
-        try:
-            article = build_article(
-                decode_article(data, name),
-                article_id=f"telegram:{document.file_unique_id}",
-                source=name,
-                is_html=SUPPORTED_SUFFIXES[suffix] == "html",
-                where=name,
-            )
-            Ingester(svc.settings, svc.engine.store).add(article, report)
-        except CitedeskError as exc:
-            report.errors.append(str(exc))
-        return report
-
-    await reply_html(message, _summary(await svc.run(ingest_upload)))
+    report = await svc.run(
+        svc.desk.ingest_upload, data, name, f"telegram:{document.file_unique_id}"
+    )
+    await reply_html(message, _summary(report))
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -448,7 +423,7 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Ingest what the configured feeds list and tell the admins what was added."""
     svc = services(context)
-    report = await svc.run(ingest_sources, svc.settings.feed_urls, svc.settings, svc.engine.store)
+    report = await svc.run(svc.desk.ingest, svc.settings.feed_urls)
     log.info("feed poll: %s", report.as_dict())
     if not (report.added or report.updated or report.errors):
         return
@@ -473,7 +448,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if re.fullmatch(r"src:\d+", data):
         await query.answer()
         page = int(data.split(":")[1])
-        records = await svc.run(svc.engine.store.articles)
+        records = await svc.run(svc.desk.sources)
         per_page = svc.settings.sources_page_size
         page = max(0, min(page, (len(records) - 1) // per_page))
         with contextlib.suppress(BadRequest):  # "message is not modified" on a double tap
@@ -493,9 +468,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if citation is None:
         await query.answer("That answer is too old; please ask again.", show_alert=True)
         return
-    passage = await svc.run(
-        svc.engine.wider_passage, citation["article_id"], citation["start"], citation["end"]
-    )
+    passage = await svc.run(svc.desk.passage, Citation.model_validate(citation))
     if passage is None:
         await query.answer("That article is no longer in the store.", show_alert=True)
         return

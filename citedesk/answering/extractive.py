@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vectorstore.terms import Vocabulary, content_stems, stem, words
+from citedesk.vectorstore.terms import Vocabulary, content_stems, stem, words
 
 # Weights and margins, chosen on eval/dev.jsonl (see README, "Tuning").
 DENSE_WEIGHT = 0.55

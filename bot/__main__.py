@@ -1,4 +1,0 @@
-from citedesk.cli import bot_main
-
-if __name__ == "__main__":
-    bot_main()

@@ -1,0 +1,195 @@
+"""The Desk: the one object every front end (CLI, bot, someone's llama-index code) talks to.
+
+It owns the article store, the embedding model, retrieval and answering, and it is the only place
+where those parts are assembled. Front ends call its methods and read the answer and citation
+models; they never reach into the store or the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from citedesk.answering import Answer, AnswerEngine, Citation, Turn
+from citedesk.answering.evaluation import EvalReport, evaluate, load_items
+from citedesk.errors import BadInputError
+from citedesk.ingest import IngestReport, ingest_sources, ingest_upload
+from citedesk.ingest.pipeline import Progress
+from citedesk.paths import SAMPLE_CORPUS
+from citedesk.settings import Settings, get_settings
+from citedesk.vectorstore import ArticleRecord, ArticleStore, open_store
+
+if TYPE_CHECKING:
+    from llama_index.core.base.base_query_engine import BaseQueryEngine
+    from llama_index.core.retrievers import BaseRetriever
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Answer", "ArticleRecord", "Citation", "Desk", "EvalReport", "IngestReport", "Turn"]
+
+
+class Desk:
+    """Articles in, cited answers out.
+
+    Thread-safe: questions may be answered while an ingest runs in another thread (each article
+    is committed atomically, and the retriever picks commits up); ingests run one at a time.
+    """
+
+    def __init__(self, settings: Settings, store: ArticleStore) -> None:
+        self.settings = settings
+        self._store = store
+        self._engine: AnswerEngine | None = None
+        # Writers (ingest, remove) take turns; readers never wait for them.
+        self._write_lock = threading.RLock()
+        self._engine_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, seed_sample: bool = False) -> Desk:
+        """Open the store the settings name (None: the environment and `.env`).
+
+        With `seed_sample`, a store that is genuinely new gets the bundled sample articles.
+        """
+        settings = settings or get_settings()
+        desk = cls(settings, open_store(settings))
+        if seed_sample and desk._store.is_empty():
+            desk.seed_sample()
+        return desk
+
+    # --- what is stored --------------------------------------------------------------------
+    @property
+    def store_kind(self) -> str:
+        """'embedded' or 'server', for status lines."""
+        return self._store.kind
+
+    def is_empty(self) -> bool:
+        return self._store.is_empty()
+
+    def sources(self, *, with_text: bool = False) -> list[ArticleRecord]:
+        """The stored articles, oldest first; with their text from the retriever's cache."""
+        if not with_text:
+            return self._store.articles()
+        retriever = self.engine.retriever
+        retriever.refresh()
+        return list(retriever.articles.values())
+
+    def chunk_count(self) -> int:
+        return self._store.chunk_count()
+
+    # --- changing what is stored -----------------------------------------------------------
+    def seed_sample(self) -> IngestReport:
+        """Ingest the bundled sample articles."""
+        log.info("ingesting the sample corpus from %s", SAMPLE_CORPUS)
+        return self.ingest([str(SAMPLE_CORPUS)])
+
+    def ingest(
+        self,
+        sources: Iterable[str],
+        *,
+        prune: bool = False,
+        feed_lists: Iterable[Path] = (),
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Ingest files, folders, article URLs and feeds (paths or URLs as strings)."""
+        with self._write_lock:
+            report = ingest_sources(
+                list(sources),
+                self.settings,
+                self._store,
+                prune=prune,
+                feed_lists=feed_lists,
+                progress=progress,
+            )
+            self._refresh()
+            return report
+
+    def ingest_upload(self, data: bytes, name: str, article_id: str) -> IngestReport:
+        """Ingest one article received as bytes (a file sent to the bot)."""
+        with self._write_lock:
+            report = ingest_upload(data, name, article_id, self.settings, self._store)
+            self._refresh()
+            return report
+
+    def remove(self, ids_or_sources: Iterable[str]) -> list[str]:
+        """Delete articles (by id or source) and all their chunks; return the ids removed.
+
+        Raises BadInputError naming whatever matched no stored article; nothing is removed then.
+        """
+        wanted = [item.strip() for item in ids_or_sources if item.strip()]
+        if not wanted:
+            raise BadInputError("name the articles to remove by id or source (see `sources`)")
+        with self._write_lock:
+            records = self._store.articles()
+            found: dict[str, str] = {}
+            missing = []
+            for item in wanted:
+                match = next(
+                    (r for r in records if item in (r.id, r.source, Path(r.source).name)), None
+                )
+                if match is None:
+                    missing.append(item)
+                else:
+                    found[match.id] = item
+            if missing:
+                raise BadInputError("no stored article has the id or source " + ", ".join(missing))
+            for article_id in found:
+                self._store.delete_article(article_id)
+            self._refresh()
+            return list(found)
+
+    # --- answering -------------------------------------------------------------------------
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        """Answer a question (and its conversation so far) with cited quotes, or abstain."""
+        return self.engine.ask(question, history)
+
+    def passage(self, citation: Citation, sentences: int = 2) -> str | None:
+        """The cited quote with the sentences around it; None if the article is gone."""
+        return self.engine.wider_passage(
+            citation.article_id, citation.start, citation.end, sentences
+        )
+
+    def check_question(self, question: str) -> str:
+        """Return the question tidied, or raise BadInputError saying what is wrong."""
+        return self.engine.check_question(question)
+
+    def evaluate(self, path: Path) -> EvalReport:
+        """Score answers on an evaluation set (JSONL): hit rate, MRR, abstain accuracy."""
+        return evaluate(self, load_items(path))
+
+    # --- llama-index parts -----------------------------------------------------------------
+    def as_retriever(self) -> BaseRetriever:
+        """The hybrid (dense + BM25) retriever, as a llama-index BaseRetriever."""
+        from citedesk.answering.llamaindex import DeskRetriever
+
+        return DeskRetriever(self)
+
+    def as_query_engine(self) -> BaseQueryEngine:
+        """A llama-index query engine: cited answer text, verified quotes as source_nodes."""
+        from citedesk.answering.llamaindex import DeskQueryEngine
+
+        return DeskQueryEngine(self)
+
+    # --- plumbing --------------------------------------------------------------------------
+    @property
+    def engine(self) -> AnswerEngine:
+        """The answering engine, built on first use (it loads the embedding model)."""
+        with self._engine_lock:
+            if self._engine is None:
+                self._engine = AnswerEngine(self.settings, self._store)
+            return self._engine
+
+    def _refresh(self) -> None:
+        if self._engine is not None:
+            self._engine.retriever.refresh()
+
+    def close(self) -> None:
+        with self._write_lock:
+            self._store.close()
+
+    def __enter__(self) -> Desk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,4 +1,0 @@
-from citedesk.cli import ingest_main
-
-if __name__ == "__main__":
-    ingest_main()
