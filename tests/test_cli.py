@@ -54,7 +54,7 @@ def test_ask_on_empty_store_ingests_the_sample_first(data_dir: Path) -> None:
     assert set(answer) == {"question", "answer", "abstained", "citations"}
     assert answer["abstained"] is False
     citation = answer["citations"][0]
-    assert set(citation) == {"n", "source", "title", "quote", "score"}
+    assert set(citation) == {"n", "source", "title", "published", "quote", "score"}
     quotes = " ".join(c["quote"] for c in answer["citations"])
     assert "Baerbock" in quotes and "Biden" in quotes
     text = runner.invoke(app, ["ask", "who warned of massive consequences?", "-k", "1"])
