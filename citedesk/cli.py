@@ -22,7 +22,7 @@ from citedesk.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from citedesk.answering.models import Answer
-    from citedesk.desk import Desk
+    from citedesk.desk import Desk, EvalReport
 
 app = typer.Typer(
     help="Answer questions about news articles with verified, cited passages.",
@@ -264,30 +264,54 @@ def sources(json_output: JsonOption = False) -> None:
 
 @app.command(name="eval")
 def evaluate_command(
-    file: Annotated[Path, typer.Argument(help="Evaluation set, one JSON object per line.")],
+    files: Annotated[list[Path], typer.Argument(help="Evaluation sets, one JSON object per line.")],
     json_output: JsonOption = False,
+    misses: Annotated[bool, typer.Option("--misses", help="List every wrong item.")] = False,
 ) -> None:
-    """Score the engine on an evaluation set: hit rate, MRR, abstain accuracy."""
+    """Score answers on evaluation sets: hit rate, MRR, abstain accuracy, per category."""
 
     def body() -> None:
-        report = _desk(seed_sample=True).evaluate(file)
+        desk = _desk(seed_sample=True)
+        reports = {str(file): desk.evaluate(file) for file in files}
         if json_output:
-            out.print(json.dumps(report.summary()), markup=False, highlight=False)
+            dumped = {name: report.summary() for name, report in reports.items()}
+            out.print(json.dumps(dumped), markup=False, highlight=False)
             return
-        out.print(
-            f"{report.items} questions ({report.answerable} answerable): hit rate "
-            f"{report.hit_rate:.1%}, MRR {report.mrr:.3f}, abstain accuracy "
-            f"{report.abstain_accuracy:.1%}",
-            highlight=False,
-        )
-        for result in report.results:
-            wrong = result.abstained != result.expected_abstain or (
-                not result.expected_abstain and result.rank is None
+        for name, report in reports.items():
+            out.print(
+                f"{name}: {report.items} questions ({report.answerable} answerable): hit rate "
+                f"{report.hit_rate:.1%}, MRR {report.mrr:.3f}, abstain accuracy "
+                f"{report.abstain_accuracy:.1%}",
+                markup=False,
+                highlight=False,
             )
-            if wrong:
-                out.print(f"  miss: {result.question}", markup=False, highlight=False)
+            if len(report.by_category) > 1:
+                out.print(category_table(report), markup=False, highlight=False)
+            wrong = [result for result in report.results if not result.correct]
+            for result in wrong if misses else []:
+                out.print(f"  miss [{result.category}] {result.question}", markup=False)
 
     _run(body)
+
+
+def category_table(report: EvalReport) -> str:
+    """The per-category scores as a Markdown table."""
+    lines = [
+        "| category | questions | hit rate | MRR | abstain accuracy |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+
+    def percent(value: float | None) -> str:
+        return "–" if value is None else f"{value:.1%}"
+
+    rows = [*report.by_category.items(), ("all", report.overall)]
+    for name, scores in rows:
+        mrr = "–" if scores.mrr is None else f"{scores.mrr:.3f}"
+        lines.append(
+            f"| {name} | {scores.items} | {percent(scores.hit_rate)} | {mrr} | "
+            f"{percent(scores.abstain_accuracy)} |"
+        )
+    return "\n".join(lines)
 
 
 @app.command()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -140,9 +141,14 @@ class Desk:
             return list(found)
 
     # --- answering -------------------------------------------------------------------------
-    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
-        """Answer a question (and its conversation so far) with cited quotes, or abstain."""
-        return self.engine.ask(question, history)
+    def ask(
+        self, question: str, history: Sequence[Turn] = (), *, today: date | None = None
+    ) -> Answer:
+        """Answer a question (and its conversation so far) with cited quotes, or abstain.
+
+        `today` is the day it is asked, for "yesterday" or "on Tuesday" (default: today).
+        """
+        return self.engine.ask(question, history, today=today)
 
     def passage(self, citation: Citation, sentences: int = 2) -> str | None:
         """The cited quote with the sentences around it; None if the article is gone."""

@@ -80,12 +80,13 @@ class Settings(BaseSettings):
         le=4000,
         description="Target chunk length in characters; chunks end on sentence boundaries.",
     )
-    min_relevance: float = Field(
-        0.40,
+    min_relevance: float | None = Field(
+        None,
         alias="CITEDESK_MIN_RELEVANCE",
         ge=0.0,
-        le=2.0,
-        description="Evidence score below which the engine abstains (calibrated on eval/dev.jsonl).",
+        le=1.0,
+        description="Abstain when the best sentence's evidence probability is below this (0-1). "
+        "Empty: the threshold fitted on the dev split of the evaluation set.",
     )
 
     # --- answering with an LLM (optional) --------------------------------------------------

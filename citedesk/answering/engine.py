@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Sequence
+from datetime import date
 
 import numpy as np
+from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from citedesk.answering import followup
+from citedesk.answering import _weights, followup
+from citedesk.answering.dates import TimeFrame, time_frame
 from citedesk.answering.extractive import (
-    MIN_DENSE,
     Fact,
     QueryTerms,
     Sentence,
@@ -19,17 +20,22 @@ from citedesk.answering.extractive import (
 )
 from citedesk.answering.llm import ChatModel, LLMError, OpenAICompatibleChat, checked_answer, prompt
 from citedesk.answering.models import CITATION_MARKER, Answer, Citation, Turn
+from citedesk.answering.question import normalize_question
 from citedesk.errors import BadInputError
 from citedesk.settings import Settings
 from citedesk.text import sentence_spans
 from citedesk.vectorstore.embedding import load_embed_model
 from citedesk.vectorstore.retrieve import HybridRetriever
+from citedesk.vectorstore.sentences import unpack_sentences
 from citedesk.vectorstore.store import ArticleRecord, ArticleStore
 
 log = logging.getLogger(__name__)
 
 ABSTAIN_TEXT = "The articles I have do not answer this question."
-_EMBEDDING_CACHE_SIZE = 20_000
+# A sentence from an article about the day the question names gains this much evidence.
+DATE_MATCH_BONUS = 0.25
+# Scores this close count as equally good evidence when the question asks for the latest.
+RECENCY_TIE = 0.05
 # Passages an LLM may cite: the best sentences, more than the extractive answer quotes.
 LLM_PASSAGES = 6
 
@@ -46,15 +52,18 @@ class AnswerEngine:
         self._embed_model = load_embed_model(settings.embed_model)
         self.retriever = HybridRetriever(store, self._embed_model, settings.retrieve_k)
         self._sentences: dict[tuple[str, str], list[tuple[int, int]]] = {}
-        self._embeddings: OrderedDict[str, np.ndarray] = OrderedDict()
 
     # --- input ----------------------------------------------------------------------------
     def check_question(self, question: str) -> str:
-        """Return the question stripped, or raise BadInputError saying what is wrong."""
-        text = " ".join(question.split())
-        if not text:
-            raise BadInputError("the question is empty: type a question about the articles")
+        """Return the question tidied, or raise BadInputError saying what is wrong."""
         limit = self.settings.max_question_chars
+        if len(question) > 4 * limit:  # too long to be worth tidying
+            raise BadInputError(
+                f"the question is {len(question):,} characters long; the limit is {limit:,}"
+            )
+        text = normalize_question(question)
+        if not text or not any(char.isalnum() for char in text):
+            raise BadInputError("the question is empty: type a question about the articles")
         if len(text) > limit:
             raise BadInputError(
                 f"the question is {len(text):,} characters long; the limit is {limit:,}"
@@ -62,41 +71,69 @@ class AnswerEngine:
         return text
 
     # --- answering ------------------------------------------------------------------------
-    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
-        """Answer from the articles, quoting them verbatim, or abstain."""
+    def ask(
+        self, question: str, history: Sequence[Turn] = (), *, today: date | None = None
+    ) -> Answer:
+        """Answer from the articles, quoting them verbatim, or abstain.
+
+        `today` is the day the question is asked, for "yesterday" or "on Tuesday" (default: now).
+        """
         question = self.check_question(question)
         resolved = followup.resolve(question, history)
-        results = self.retriever.retrieve(resolved)
-        sentences = self._candidate_sentences(results)
+        frame = time_frame(resolved, today or date.today())
+        ranked = self.rank(resolved, frame)
         vocabulary = self.retriever.vocabulary
         # A name no article mentions in any spelling cannot be answered about.
-        if not sentences or vocabulary.unknown_names(resolved):
-            return Answer(
-                question=question, answer=ABSTAIN_TEXT, abstained=True, resolved_question=resolved
-            )
-        variants = vocabulary.expand(resolved)
-        query_text = f"{resolved} {' '.join(variants)}" if variants else resolved
-        query_embedding = np.asarray(self._embed_model.get_query_embedding(query_text))
-        self._embed_sentences(sentences)
-        score_sentences(sentences, query_embedding, QueryTerms(resolved, vocabulary))
-        ranked = sorted(sentences, key=lambda s: (-s.score, s.chunk_rank, s.start))
-        facts = select_facts(
-            ranked, threshold=self.settings.min_relevance, max_facts=self.settings.top_k
-        )
+        if not ranked or vocabulary.unknown_names(resolved):
+            return self._abstain(question, resolved)
+        facts = select_facts(ranked, threshold=self.threshold, max_facts=self.settings.top_k)
         fresh: dict[str, ArticleRecord | None] = {}
         extractive = self._compose(question, resolved, facts, fresh)
         if self.chat is None or extractive.abstained:
             return extractive
         return self._written_by_llm(extractive, ranked, fresh)
 
+    @property
+    def threshold(self) -> float:
+        """The abstention threshold: the setting if given, else the one fitted on dev."""
+        return self.settings.min_relevance if self.settings.min_relevance else _weights.THRESHOLD
+
+    def rank(self, question: str, frame: TimeFrame | None = None) -> list[Sentence]:
+        """Every candidate sentence for a (standalone) question, best first."""
+        frame = frame or TimeFrame()
+        vocabulary = self.retriever.vocabulary
+        variants = vocabulary.expand(question)
+        query_text = f"{question} {' '.join(variants)}" if variants else question
+        query_vector = np.asarray(self._embed_model.get_query_embedding(query_text))
+        results = self.retriever.retrieve(QueryBundle(query_text, embedding=query_vector.tolist()))
+        sentences = self._candidate_sentences(results)
+        if not sentences:
+            return []
+        score_sentences(sentences, query_vector, QueryTerms(question, vocabulary))
+        for sentence in sentences:
+            if frame.matches(sentence.published, f"{sentence.context} {sentence.text}"):
+                sentence.score = min(1.0, sentence.score + DATE_MATCH_BONUS)
+
+        def order(sentence: Sentence) -> tuple[float, ...]:
+            score = sentence.score
+            if frame.prefer_recent:  # equally good evidence: the newer article first
+                score = round(score / RECENCY_TIE, 0) * RECENCY_TIE
+                return (-score, -_ordinal(sentence.published), sentence.chunk_rank, sentence.start)
+            return (-score, sentence.chunk_rank, sentence.start)
+
+        return sorted(sentences, key=order)
+
+    def _abstain(self, question: str, resolved: str) -> Answer:
+        return Answer(
+            question=question, answer=ABSTAIN_TEXT, abstained=True, resolved_question=resolved
+        )
+
     def _written_by_llm(
         self, extractive: Answer, ranked: Sequence[Sentence], fresh: dict[str, ArticleRecord | None]
     ) -> Answer:
         """Let the LLM write the answer from verified passages; keep only what checks out."""
         assert self.chat is not None
-        candidates = [
-            s for s in ranked if s.score >= self.settings.min_relevance and s.dense >= MIN_DENSE
-        ]
+        candidates = [s for s in ranked if s.score >= self.threshold]
         evidence = [c for s in candidates[:LLM_PASSAGES] if (c := self._verified(s, fresh))]
         question = extractive.resolved_question or extractive.question
         try:
@@ -122,20 +159,35 @@ class AnswerEngine:
             update={"answer": text, "citations": citations, "written_by": "llm"}
         )
 
-    def _candidate_sentences(self, results: Sequence[object]) -> list[Sentence]:
+    def _candidate_sentences(self, results: Sequence[NodeWithScore]) -> list[Sentence]:
+        """The sentences of the retrieved chunks, with the vectors computed at ingest."""
         articles = self.retriever.articles
+        stored = self.store.chunk_metadata([result.node.node_id for result in results])
         found: dict[tuple[str, int], Sentence] = {}
         for rank, result in enumerate(results):
-            node = result.node  # type: ignore[attr-defined]
+            node = result.node
             record = articles.get(str(node.metadata.get("article_id")))
-            if record is None:
+            metadata = stored.get(node.node_id)
+            if record is None or metadata is None:
                 continue
-            chunk_start, chunk_end = int(node.metadata["start"]), int(node.metadata["end"])
-            for start, end in self._spans(record):
-                if start >= chunk_start and end <= chunk_end and (record.id, start) not in found:
-                    found[(record.id, start)] = Sentence(
-                        record.id, start, end, record.text[start:end], rank
-                    )
+            spans, vectors = unpack_sentences(metadata)
+            for index, (start, end) in enumerate(spans):
+                if (record.id, start) in found:
+                    continue
+                previous = spans[index - 1] if index else None
+                context = record.title
+                if previous:
+                    context += " " + record.text[previous[0] : previous[1]]
+                found[(record.id, start)] = Sentence(
+                    article_id=record.id,
+                    start=start,
+                    end=end,
+                    text=record.text[start:end],
+                    chunk_rank=rank,
+                    vector=vectors[index],
+                    context=context,
+                    published=record.published,
+                )
         return list(found.values())
 
     def _spans(self, record: ArticleRecord) -> list[tuple[int, int]]:
@@ -143,18 +195,6 @@ class AnswerEngine:
         if key not in self._sentences:
             self._sentences[key] = sentence_spans(record.text)
         return self._sentences[key]
-
-    def _embed_sentences(self, sentences: Sequence[Sentence]) -> None:
-        missing = [s.text for s in sentences if s.text not in self._embeddings]
-        if missing:
-            vectors = self._embed_model.get_text_embedding_batch(list(dict.fromkeys(missing)))
-            for text, vector in zip(dict.fromkeys(missing), vectors, strict=True):
-                self._embeddings[text] = np.asarray(vector)
-        for sentence in sentences:
-            sentence.embedding = self._embeddings[sentence.text]
-            self._embeddings.move_to_end(sentence.text)
-        while len(self._embeddings) > _EMBEDDING_CACHE_SIZE:
-            self._embeddings.popitem(last=False)
 
     # --- output ---------------------------------------------------------------------------
     def _verified(
@@ -233,3 +273,11 @@ class AnswerEngine:
         last = next((i for i, (_, e) in enumerate(spans) if e >= end), index)
         lo, hi = max(0, index - sentences), min(len(spans) - 1, last + sentences)
         return record.text[spans[lo][0] : spans[hi][1]]
+
+
+def _ordinal(published: str | None) -> int:
+    """A publication date as a number for sorting (undated articles count as oldest)."""
+    try:
+        return date.fromisoformat((published or "")[:10]).toordinal()
+    except ValueError:
+        return 0

@@ -1,8 +1,9 @@
-"""Score the engine on an evaluation set: hit rate, MRR and abstain accuracy.
+"""Score answers on an evaluation set: hit rate, MRR and abstain accuracy, per category.
 
 Each JSONL line is {"question": str, "gold": [phrases]} for an answerable question (a hit is a
-citation whose quote contains any gold phrase) or {"question": str, "abstain": true}. An optional
-"history": [questions] is asked first, in the same conversation.
+citation whose quote contains any gold phrase) or {"question": str, "abstain": true}. Optional:
+"history": [questions] asked first in the same conversation, "category" and "corpus" for the
+breakdown, and "asked_on": "YYYY-MM-DD", the day the question is asked (for "yesterday").
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from citedesk.answering.models import Answer, Turn
 from citedesk.errors import BadInputError
@@ -22,21 +24,47 @@ from citedesk.errors import BadInputError
 class Asker(Protocol):
     """Anything that answers a question in a conversation: the Desk, or an AnswerEngine."""
 
-    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer: ...
+    def ask(
+        self, question: str, history: Sequence[Turn] = (), *, today: date | None = None
+    ) -> Answer: ...
 
 
 class EvalItem(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = ""
     question: str
     gold: list[str] = Field(default_factory=list)
     abstain: bool = False
     history: list[str] = Field(default_factory=list)
+    category: str = "all"
+    corpus: str = ""
+    articles: list[str] = Field(default_factory=list)
+    asked_on: date | None = None
 
 
 class EvalResult(BaseModel):
+    id: str = ""
     question: str
+    category: str = "all"
     expected_abstain: bool
     abstained: bool
     rank: int | None = Field(None, description="1-based citation that holds a gold phrase.")
+
+    @property
+    def correct(self) -> bool:
+        if self.expected_abstain:
+            return self.abstained
+        return self.rank is not None
+
+
+class Scores(BaseModel):
+    items: int
+    answerable: int
+    hit_rate: float | None = Field(None, description="Answerable items with a gold citation.")
+    mrr: float | None = None
+    abstain_accuracy: float = Field(description="Items where abstaining was right or wrong.")
+    wrongly_refused: float | None = Field(None, description="Answerable items that abstained.")
 
 
 class EvalReport(BaseModel):
@@ -45,6 +73,8 @@ class EvalReport(BaseModel):
     hit_rate: float
     mrr: float
     abstain_accuracy: float
+    overall: Scores
+    by_category: dict[str, Scores] = Field(default_factory=dict)
     results: list[EvalResult]
 
     def summary(self) -> dict[str, Any]:
@@ -80,43 +110,70 @@ def load_items(path: Path) -> list[EvalItem]:
     return items
 
 
+def holds_gold(text: str, gold: Sequence[str]) -> bool:
+    """Say whether a quote contains any gold phrase (case, spacing and quote marks folded)."""
+    folded = _fold(text)
+    return any(_fold(phrase) in folded for phrase in gold)
+
+
 def gold_rank(answer: Answer, gold: list[str]) -> int | None:
-    phrases = [_fold(phrase) for phrase in gold]
     for citation in answer.citations:
-        quote = _fold(citation.quote)
-        if any(phrase in quote for phrase in phrases):
+        if holds_gold(citation.quote, gold):
             return citation.n
     return None
 
 
-def evaluate(engine: Asker, items: list[EvalItem]) -> EvalReport:
-    results = []
-    for item in items:
-        history: list[Turn] = []
-        for earlier in item.history:
-            history.append(Turn.from_answer(engine.ask(earlier, history)))
-        answer = engine.ask(item.question, history)
-        rank = None if item.abstain else gold_rank(answer, item.gold)
-        results.append(
-            EvalResult(
-                question=item.question,
-                expected_abstain=item.abstain,
-                abstained=answer.abstained,
-                rank=rank,
-            )
-        )
+def conversation(asker: Asker, item: EvalItem) -> list[Turn]:
+    """Ask an item's earlier questions; return the turns its question follows."""
+    history: list[Turn] = []
+    for earlier in item.history:
+        history.append(Turn.from_answer(asker.ask(earlier, history, today=item.asked_on)))
+    return history
+
+
+def score(results: Sequence[EvalResult]) -> Scores:
     answerable = [r for r in results if not r.expected_abstain]
     hits = [r for r in answerable if r.rank is not None]
-    return EvalReport(
+    count = len(answerable)
+    return Scores(
         items=len(results),
-        answerable=len(answerable),
-        hit_rate=round(len(hits) / len(answerable), 4) if answerable else 0.0,
-        mrr=round(sum(1 / r.rank for r in hits if r.rank) / len(answerable), 4)
-        if answerable
-        else 0.0,
+        answerable=count,
+        hit_rate=round(len(hits) / count, 4) if count else None,
+        mrr=round(sum(1 / r.rank for r in hits if r.rank) / count, 4) if count else None,
         abstain_accuracy=round(
             sum(r.abstained == r.expected_abstain for r in results) / len(results), 4
-        ),
+        )
+        if results
+        else 0.0,
+        wrongly_refused=round(sum(r.abstained for r in answerable) / count, 4) if count else None,
+    )
+
+
+def evaluate(asker: Asker, items: list[EvalItem]) -> EvalReport:
+    results = []
+    for item in items:
+        history = conversation(asker, item)
+        answer = asker.ask(item.question, history, today=item.asked_on)
+        results.append(
+            EvalResult(
+                id=item.id,
+                question=item.question,
+                category=item.category,
+                expected_abstain=item.abstain,
+                abstained=answer.abstained,
+                rank=None if item.abstain else gold_rank(answer, item.gold),
+            )
+        )
+    overall = score(results)
+    categories = sorted({r.category for r in results})
+    return EvalReport(
+        items=overall.items,
+        answerable=overall.answerable,
+        hit_rate=overall.hit_rate or 0.0,
+        mrr=overall.mrr or 0.0,
+        abstain_accuracy=overall.abstain_accuracy,
+        overall=overall,
+        by_category={c: score([r for r in results if r.category == c]) for c in categories},
         results=results,
     )
 

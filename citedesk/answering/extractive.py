@@ -1,27 +1,34 @@
 """Pick verbatim sentences that answer a question, or decide that none does.
 
-Each candidate sentence from the retrieved chunks gets an evidence score: its cosine similarity to
-the question plus the IDF-weighted share of the question's topic words (or their spellings in the
-corpus) that it contains. Abstention is a threshold on the best score, calibrated on eval/dev.jsonl.
+Every sentence of the retrieved chunks is a candidate. Each gets a few measured features:
+
+- `dense`: cosine between the question and the sentence (vectors computed at ingest);
+- `dense_chunk`: cosine between the question and the sentence's chunk (its topic);
+- `lexical`: IDF-weighted share of the question's topic words (or their spellings in the corpus)
+  that the sentence contains;
+- `lexical_context`: the same share over the article title, the previous sentence and the
+  sentence ("He will then travel to Berlin" after a sentence naming Blinken);
+- `chunk_rank`: how high hybrid retrieval ranked the sentence's chunk.
+
+A logistic model turns them into the probability that the sentence answers the question. Its
+weights and the abstention threshold are fitted on the dev split only (`python -m eval.fit`,
+written to `_weights.py`); nothing in here names a question or an article.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from citedesk.answering import _weights
 from citedesk.vectorstore.terms import Vocabulary, content_stems, stem, words
 
-# Weights and margins, chosen on eval/dev.jsonl (see README, "Tuning").
-DENSE_WEIGHT = 0.55
-LEXICAL_WEIGHT = 0.45
-# Below this cosine similarity a sentence is about something else, however many words it shares
-# with the question ("the capital of France" vs "Minsk, the capital of Belarus ... France").
-MIN_DENSE = 0.30
+FEATURES = ("dense", "dense_chunk", "lexical", "lexical_context", "chunk_rank")
 # Further facts must score close to the best one to be worth quoting too.
-FOLLOWING_MARGIN = 0.20
+FOLLOWING_MARGIN = 0.25
 # Two sentences this similar from different articles report the same fact.
 SAME_FACT_SIMILARITY = 0.82
 MAX_CORROBORATING = 3
@@ -38,13 +45,15 @@ class Sentence:
     end: int
     text: str
     chunk_rank: int
-    embedding: np.ndarray | None = None
-    dense: float = 0.0
-    lexical: float = 0.0
+    vector: np.ndarray
+    context: str = ""
+    published: str | None = None
+    features: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
 
     @property
-    def score(self) -> float:
-        return DENSE_WEIGHT * self.dense + LEXICAL_WEIGHT * self.lexical
+    def dense(self) -> float:
+        return self.features.get("dense", 0.0)
 
 
 @dataclass
@@ -78,13 +87,33 @@ class QueryTerms:
         return sum(weight for spellings, weight in self.groups if spellings & present) / self.total
 
 
+def probability(features: dict[str, float]) -> float:
+    """The fitted logistic model: how likely a sentence with these features answers."""
+    z = _weights.BIAS + sum(_weights.WEIGHTS[name] * features[name] for name in FEATURES)
+    return 1.0 / (1.0 + math.exp(-z))
+
+
 def score_sentences(
-    sentences: Sequence[Sentence], query_embedding: np.ndarray, terms: QueryTerms
+    sentences: Sequence[Sentence], query_vector: np.ndarray, terms: QueryTerms
 ) -> None:
+    """Measure each sentence's features and score it."""
+    chunk_vectors: dict[int, np.ndarray] = {}
+    for sentence in sentences:  # a chunk's topic: the mean of its sentences
+        chunk_vectors.setdefault(sentence.chunk_rank, np.zeros_like(sentence.vector))
+        chunk_vectors[sentence.chunk_rank] = chunk_vectors[sentence.chunk_rank] + sentence.vector
+    chunk_dense = {
+        rank: float(np.dot(query_vector, vector) / (np.linalg.norm(vector) or 1.0))
+        for rank, vector in chunk_vectors.items()
+    }
     for sentence in sentences:
-        assert sentence.embedding is not None
-        sentence.dense = float(np.dot(query_embedding, sentence.embedding))
-        sentence.lexical = terms.coverage(sentence.text)
+        sentence.features = {
+            "dense": float(np.dot(query_vector, sentence.vector)),
+            "dense_chunk": chunk_dense[sentence.chunk_rank],
+            "lexical": terms.coverage(sentence.text),
+            "lexical_context": terms.coverage(f"{sentence.context} {sentence.text}"),
+            "chunk_rank": 1.0 / (1.0 + sentence.chunk_rank),
+        }
+        sentence.score = probability(sentence.features)
 
 
 def select_facts(ranked: Sequence[Sentence], *, threshold: float, max_facts: int) -> list[Fact]:
@@ -93,15 +122,13 @@ def select_facts(ranked: Sequence[Sentence], *, threshold: float, max_facts: int
     A new fact must score within FOLLOWING_MARGIN of the best; the same fact as reported by
     another article only needs to pass the threshold.
     """
-    if not ranked or ranked[0].score < threshold or ranked[0].dense < MIN_DENSE:
+    if not ranked or ranked[0].score < threshold:
         return []
     floor = max(threshold, ranked[0].score - FOLLOWING_MARGIN)
     facts: list[Fact] = []
     for sentence in ranked:
         if sentence.score < threshold:
             break
-        if sentence.dense < MIN_DENSE:
-            continue
         home = _same_fact(facts, sentence)
         if home is None:
             if sentence.score >= floor and len(facts) < max_facts:
@@ -120,11 +147,9 @@ def _word_runs(text: str) -> set[tuple[str, ...]]:
 
 
 def _same_fact(facts: Sequence[Fact], sentence: Sentence) -> Fact | None:
-    assert sentence.embedding is not None
     runs = _word_runs(sentence.text)
     for fact in facts:
-        assert fact.lead.embedding is not None
-        similar = float(np.dot(fact.lead.embedding, sentence.embedding)) >= SAME_FACT_SIMILARITY
+        similar = float(np.dot(fact.lead.vector, sentence.vector)) >= SAME_FACT_SIMILARITY
         if similar or runs & _word_runs(fact.lead.text):
             return fact
     return None

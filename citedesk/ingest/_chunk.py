@@ -14,6 +14,7 @@ from citedesk.vectorstore.store import chunk_id_prefix
 
 # Metadata that helps retrieval when embedded with the text; the rest is bookkeeping.
 EMBEDDED_METADATA = ("title",)
+_BOOKKEEPING = ("chunk_index", "start", "end", "_spans")
 
 
 class SentenceChunker(NodeParser):
@@ -59,9 +60,10 @@ class SentenceChunker(NodeParser):
                     text=text[start:end],
                     start_char_idx=start,
                     end_char_idx=end,
-                    metadata={"chunk_index": index, "start": start, "end": end},
-                    excluded_embed_metadata_keys=[*excluded, "chunk_index", "start", "end"],
-                    excluded_llm_metadata_keys=[*excluded, "chunk_index", "start", "end"],
+                    # "_spans" is for the SentenceEmbedder, which replaces it with packed vectors.
+                    metadata={"chunk_index": index, "start": start, "end": end, "_spans": group},
+                    excluded_embed_metadata_keys=[*excluded, *_BOOKKEEPING],
+                    excluded_llm_metadata_keys=[*excluded, *_BOOKKEEPING],
                     relationships={NodeRelationship.SOURCE: document.as_related_node_info()},
                 )
             )

@@ -19,6 +19,7 @@ from citedesk.ingest._load import (
     find_article_files,
     load_file,
 )
+from citedesk.ingest._sentences import SentenceEmbedder
 from citedesk.ingest.feeds import entry_urls, looks_like_feed, read_feed_list
 from citedesk.ingest.fetch import FetchedPage, fetch
 from citedesk.settings import Settings
@@ -63,7 +64,7 @@ class Ingester:
         self._pipeline = IngestionPipeline(
             transformations=[
                 SentenceChunker(chunk_chars=settings.chunk_chars),
-                load_embed_model(settings.embed_model),
+                SentenceEmbedder(embed_model=load_embed_model(settings.embed_model)),
             ]
         )
         self._settings = settings

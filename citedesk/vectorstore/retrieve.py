@@ -1,9 +1,14 @@
-"""Hybrid retrieval: dense (Chroma) and BM25, fused by reciprocal rank."""
+"""Hybrid retrieval: dense (Chroma) and BM25 over the committed chunks, fused by reciprocal rank.
+
+`HybridRetriever` is a llama-index `BaseRetriever`, so it drops into anyone's llama-index code
+(`Desk.as_retriever()`); the answering engine uses it the same way.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 import Stemmer
 from llama_index.core import VectorStoreIndex
@@ -20,11 +25,17 @@ from citedesk.vectorstore.terms import Vocabulary
 # bm25s sets its own logger to DEBUG on import, which would print on every index build.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
+# The dense side casts a wider net: it is the one that finds paraphrases.
+DENSE_FACTOR = 2
 
-class HybridRetriever:
+
+class HybridRetriever(BaseRetriever):
     """Retrieves committed chunks; reloads itself when another process changes the store."""
 
-    def __init__(self, store: ArticleStore, embed_model: BaseEmbedding, top_k: int) -> None:
+    def __init__(
+        self, store: ArticleStore, embed_model: BaseEmbedding, top_k: int, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
         self._store = store
         self._embed_model = embed_model
         self._top_k = top_k
@@ -33,6 +44,10 @@ class HybridRetriever:
         self._fusion: BaseRetriever | None = None
         self.articles: dict[str, ArticleRecord] = {}
         self.vocabulary = Vocabulary([])
+
+    @property
+    def store(self) -> ArticleStore:
+        return self._store
 
     def refresh(self) -> None:
         """Rebuild the BM25 index and article cache if the committed articles changed."""
@@ -48,7 +63,7 @@ class HybridRetriever:
             if nodes:
                 dense = VectorStoreIndex.from_vector_store(
                     self._store.vector_store, embed_model=self._embed_model
-                ).as_retriever(similarity_top_k=self._top_k * 2)
+                ).as_retriever(similarity_top_k=self._top_k * DENSE_FACTOR)
                 bm25 = BM25Retriever.from_defaults(
                     nodes=list[BaseNode](nodes),
                     similarity_top_k=min(self._top_k, len(nodes)),
@@ -68,14 +83,16 @@ class HybridRetriever:
             self.articles = articles
             self._fingerprint = fingerprint
 
-    def retrieve(self, query: str) -> list[NodeWithScore]:
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         """Return fused chunks for a query, spelling variants of names added, best first."""
         self.refresh()
         if self._fusion is None:
             return []
+        query = query_bundle.query_str
         variants = self.vocabulary.expand(query)
-        expanded = f"{query} {' '.join(variants)}" if variants else query
-        results = self._fusion.retrieve(QueryBundle(expanded))
+        if variants:  # the caller's embedding, if any, was of the text without them
+            query_bundle = QueryBundle(f"{query} {' '.join(variants)}")
+        results = self._fusion.retrieve(query_bundle)
         # Chunks of an uncommitted or replaced version are never returned.
         return [
             result

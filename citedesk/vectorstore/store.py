@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 from citedesk.errors import StoreError
 from citedesk.settings import Settings
 from citedesk.vectorstore._lock import hold_store_lock
+from citedesk.vectorstore.sentences import VECTORS_KEY
 
 # Chroma wants an embedding for every record; article records are looked up by id only.
 _NO_VECTOR: list[float] = [0.0]
@@ -184,11 +185,24 @@ class ArticleStore:
                 meta = dict(meta or {})
                 if committed.get(str(meta.get("article_id"))) != meta.get("content_hash"):
                     continue
+                # The packed sentence vectors are read per question (chunk_sentences); keeping
+                # them on every in-memory node would multiply the index's memory several times.
+                meta.pop(VECTORS_KEY, None)
                 nodes.append(_node_from_row(chunk_id, meta, text or ""))
             if len(page["ids"]) < _PAGE:
                 break
             offset += _PAGE
         return nodes
+
+    def chunk_metadata(self, chunk_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Return the stored metadata of these chunks (sentence offsets and vectors included)."""
+        if not chunk_ids:
+            return {}
+        page = self._chunks.get(ids=list(dict.fromkeys(chunk_ids)), include=["metadatas"])
+        return {
+            chunk_id: dict(meta or {})
+            for chunk_id, meta in zip(page["ids"], page["metadatas"] or [], strict=False)
+        }
 
     def chunk_count(self) -> int:
         return self._chunks.count()
