@@ -1,3 +1,22 @@
-"""citedesk: answers questions about news articles with verified, cited passages."""
+"""citedesk: answers questions about news articles with verified, cited passages.
 
-__version__ = "0.1.0"
+`from citedesk import Desk` is the way in; the import is lazy so that `citedesk --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.2.0"
+__all__ = ["Desk", "__version__"]
+
+if TYPE_CHECKING:
+    from citedesk.desk import Desk
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Desk":
+        from citedesk.desk import Desk
+
+        return Desk
+    raise AttributeError(f"module 'citedesk' has no attribute {name!r}")

@@ -25,6 +25,7 @@ from citedesk.vectorstore import ArticleRecord, ArticleStore, open_store
 
 if TYPE_CHECKING:
     from llama_index.core.base.base_query_engine import BaseQueryEngine
+    from llama_index.core.postprocessor.types import BaseNodePostprocessor
     from llama_index.core.retrievers import BaseRetriever
 
 log = logging.getLogger(__name__)
@@ -164,18 +165,29 @@ class Desk:
         """Score answers on an evaluation set (JSONL): hit rate, MRR, abstain accuracy."""
         return evaluate(self, load_items(path))
 
-    # --- llama-index parts -----------------------------------------------------------------
+    # --- llama-index parts ----------------------------------------------------------------
     def as_retriever(self) -> BaseRetriever:
-        """The hybrid (dense + BM25) retriever, as a llama-index BaseRetriever."""
-        from citedesk.answering.llamaindex import DeskRetriever
-
-        return DeskRetriever(self)
+        """The hybrid (dense + BM25) retriever over the stored chunks: a llama-index retriever."""
+        return self.engine.retriever
 
     def as_query_engine(self) -> BaseQueryEngine:
         """A llama-index query engine: cited answer text, verified quotes as source_nodes."""
-        from citedesk.answering.llamaindex import DeskQueryEngine
+        from citedesk.answering.llamaindex import CitedQueryEngine
 
-        return DeskQueryEngine(self)
+        return CitedQueryEngine(self.engine)
+
+    def as_node_postprocessor(self, top_n: int | None = None) -> BaseNodePostprocessor:
+        """The quote selection on its own: chunks in, the sentences that answer out."""
+        from citedesk.answering.llamaindex import VerifiedQuotes
+
+        retriever = self.engine.retriever
+        retriever.refresh()
+        return VerifiedQuotes(
+            embed_model=self.engine.embed_model,
+            vocabulary=retriever.vocabulary,
+            top_n=top_n or self.settings.top_k,
+            threshold=self.engine.threshold,
+        )
 
     # --- plumbing --------------------------------------------------------------------------
     @property

@@ -49,8 +49,8 @@ class AnswerEngine:
         self.settings = settings
         self.store = store
         self.chat = chat or (OpenAICompatibleChat(settings) if settings.llm_base_url else None)
-        self._embed_model = load_embed_model(settings.embed_model)
-        self.retriever = HybridRetriever(store, self._embed_model, settings.retrieve_k)
+        self.embed_model = load_embed_model(settings.embed_model)
+        self.retriever = HybridRetriever(store, self.embed_model, settings.retrieve_k)
         self._sentences: dict[tuple[str, str], list[tuple[int, int]]] = {}
 
     # --- input ----------------------------------------------------------------------------
@@ -104,7 +104,7 @@ class AnswerEngine:
         vocabulary = self.retriever.vocabulary
         variants = vocabulary.expand(question)
         query_text = f"{question} {' '.join(variants)}" if variants else question
-        query_vector = np.asarray(self._embed_model.get_query_embedding(query_text))
+        query_vector = np.asarray(self.embed_model.get_query_embedding(query_text))
         results = self.retriever.retrieve(QueryBundle(query_text, embedding=query_vector.tolist()))
         sentences = self._candidate_sentences(results)
         if not sentences:

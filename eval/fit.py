@@ -1,0 +1,138 @@
+"""Fit the evidence model's weights and the abstention threshold on the DEV split only.
+
+    .venv/bin/python eval/fit.py --data-dir data/eval/scale eval/dev_v2.jsonl
+
+Every candidate sentence of every answerable dev question is a training row: its features and
+whether it holds a gold phrase. A logistic regression (numpy, L2) gives the weights. The threshold
+is the highest that wrongly refuses at most MAX_WRONG_REFUSALS of the answerable dev questions;
+its abstention precision and recall on dev are printed. Writes citedesk/answering/_weights.py.
+The test split is never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from citedesk.answering import followup
+from citedesk.answering.dates import time_frame
+from citedesk.answering.evaluation import conversation, holds_gold, load_items
+from citedesk.answering.extractive import FEATURES
+from citedesk.desk import Desk
+from citedesk.settings import Settings
+
+WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "citedesk" / "answering" / "_weights.py"
+MAX_WRONG_REFUSALS = 0.04
+L2 = 1e-3
+
+
+def logistic_regression(x: np.ndarray, y: np.ndarray, steps: int = 4000) -> np.ndarray:
+    """Return [bias, weights...] by gradient descent on the mean log-loss plus L2."""
+    design = np.hstack([np.ones((len(x), 1)), x])
+    weights = np.zeros(design.shape[1])
+    # Positives are rare among candidates; weigh the classes equally.
+    sample_weight = np.where(y == 1, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9))
+    rate = 1.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-design @ weights))
+        gradient = design.T @ ((p - y) * sample_weight) / len(y) + L2 * np.r_[0, weights[1:]]
+        weights -= rate * gradient
+    return weights
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("dev", type=Path)
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--dry-run", action="store_true", help="Print, do not write the file.")
+    args = parser.parse_args()
+    if "test" in args.dev.name:
+        sys.exit("refusing to fit on a test split")
+    settings = Settings(_env_file=None, CITEDESK_DATA_DIR=args.data_dir)  # type: ignore[call-arg]
+    desk = Desk.open(settings)
+    engine = desk.engine
+    items = load_items(args.dev)
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    per_item: list[tuple[bool, bool, list[dict[str, float]], bool]] = []
+    for item in items:
+        history = conversation(desk, item)
+        question = engine.check_question(item.question)
+        resolved = followup.resolve(question, history)
+        frame = time_frame(resolved, item.asked_on or date.today())
+        ranked = engine.rank(resolved, frame)
+        vetoed = bool(engine.retriever.vocabulary.unknown_names(resolved))
+        features = [s.features for s in ranked]
+        found = False
+        for sentence in ranked:
+            if item.abstain:
+                break
+            label = holds_gold(sentence.text, item.gold)
+            found = found or label
+            rows.append([sentence.features[name] for name in FEATURES])
+            labels.append(int(label))
+        per_item.append((item.abstain, found, features, vetoed))
+    x, y = np.array(rows), np.array(labels, dtype=float)
+    weights = logistic_regression(x, y)
+    print(f"{len(items)} dev items, {len(y)} candidate rows, {int(y.sum())} positive")
+    print("bias", round(weights[0], 3), dict(zip(FEATURES, np.round(weights[1:], 3), strict=True)))
+
+    def top(features: list[dict[str, float]]) -> float:
+        if not features:
+            return 0.0
+        z = [
+            weights[0] + sum(w * f[n] for w, n in zip(weights[1:], FEATURES, strict=True))
+            for f in features
+        ]
+        return float(1 / (1 + np.exp(-max(z))))
+
+    tops = [(abstain, found, top(f), vetoed) for abstain, found, f, vetoed in per_item]
+    answerable = [t for t in tops if not t[0]]
+    unanswerable = [t for t in tops if t[0]]
+    best = 0.0
+    for threshold in np.arange(0.02, 0.99, 0.01):
+        refused = sum(1 for t in answerable if t[2] < threshold or t[3]) / len(answerable)
+        if refused <= MAX_WRONG_REFUSALS:
+            best = float(threshold)
+    abstained = [t for t in tops if t[2] < best or t[3]]
+    right = sum(1 for t in abstained if t[0])
+    precision = right / len(abstained) if abstained else 0.0
+    recall = right / len(unanswerable) if unanswerable else 0.0
+    print(
+        f"threshold {best:.2f}: abstention precision {precision:.1%}, recall {recall:.1%}; "
+        f"answerable wrongly refused "
+        f"{sum(1 for t in answerable if t[2] < best or t[3]) / len(answerable):.1%}; "
+        f"gold among candidates for {sum(t[1] for t in answerable) / len(answerable):.1%}"
+    )
+    if args.dry_run:
+        return
+    body = "\n".join(
+        [
+            '"""Weights of the evidence model and the abstention threshold.',
+            "",
+            f"Fitted by `eval/fit.py` on {args.dev.name} ({len(items)} questions, "
+            f"{len(y)} candidate sentences);",
+            f"abstention on that split: precision {precision:.1%}, recall {recall:.1%}.",
+            '"""',
+            "",
+            f"BIAS = {weights[0]:.4f}",
+            "WEIGHTS = {",
+            *[f'    "{n}": {w:.4f},' for n, w in zip(FEATURES, weights[1:], strict=True)],
+            "}",
+            "# Abstain when the best sentence's probability is below this.",
+            f"THRESHOLD = {best:.2f}",
+            "",
+        ]
+    )
+    WEIGHTS_FILE.write_text(body, encoding="utf-8")
+    print(f"wrote {WEIGHTS_FILE}")
+
+
+if __name__ == "__main__":
+    main()
