@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import Stemmer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 _POSSESSIVE = re.compile(r"['’]s$")
@@ -65,22 +67,6 @@ def skeleton(word: str) -> str:
     return "".join(out)
 
 
-def _edit_distance_at_most(a: str, b: str, limit: int) -> bool:
-    if abs(len(a) - len(b)) > limit:
-        return False
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, start=1):
-        current = [i]
-        for j, char_b in enumerate(b, start=1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
-            )
-        if min(current) > limit:
-            return False
-        previous = current
-    return previous[-1] <= limit
-
-
 class Vocabulary:
     """The corpus's words: document frequencies for weighting and proper nouns for spelling."""
 
@@ -122,6 +108,7 @@ class Vocabulary:
             and not word.endswith("ly")
         }
         self.words = all_words
+        self._proper_list = sorted(self.proper_nouns)
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in self.proper_nouns:
             self._by_initial[word[0]].append(word)
@@ -141,14 +128,23 @@ class Vocabulary:
         if known and word not in self.proper_nouns:
             return []
         shape = skeleton(word)
-        found = []
-        for candidate in self._by_initial.get(word[0], []):
-            if candidate == word:
-                continue
-            same_shape = len(shape) >= 2 and skeleton(candidate) == shape
-            limit = 1 if known or len(word) < 7 else 2
-            if same_shape or (len(word) >= 5 and _edit_distance_at_most(word, candidate, limit)):
-                found.append(candidate)
+        limit = 1 if known or len(word) < 7 else 2
+        # Typos keep the name's shape: the same consonant skeleton (Birbock, Baerbock), or a
+        # letter or two added, dropped, changed or swapped (optimal string alignment distance).
+        found = [
+            candidate
+            for candidate in self._by_initial.get(word[0], [])
+            if candidate != word and len(shape) >= 2 and skeleton(candidate) == shape
+        ]
+        if len(word) >= 5:
+            for candidate, distance, _ in process.extract(
+                word, self._proper_list, scorer=OSA.distance, score_cutoff=limit, limit=None
+            ):
+                # A different first letter is one typo too many for a short name.
+                same_start = candidate[0] == word[0]
+                if candidate != word and (same_start or (distance <= 1 and len(word) >= 6)):
+                    found.append(candidate)
+        found = list(dict.fromkeys(found))
         return sorted(found)
 
     def expand(self, text: str) -> list[str]:
