@@ -10,6 +10,7 @@ WEIGHTS = {
     "lexical": 4.0,
     "lexical_context": 1.0,
     "chunk_rank": 0.5,
+    "unknown_share": -2.0,
 }
 # Abstain when the best sentence's probability is below this.
 THRESHOLD = 0.35

@@ -82,9 +82,8 @@ class AnswerEngine:
         resolved = followup.resolve(question, history)
         frame = time_frame(resolved, today or date.today())
         ranked = self.rank(resolved, frame)
-        vocabulary = self.retriever.vocabulary
         # A name no article mentions in any spelling cannot be answered about.
-        if not ranked or vocabulary.unknown_names(resolved):
+        if not ranked or self.retriever.vocabulary.unknown_names(resolved):
             return self._abstain(question, resolved)
         facts = select_facts(ranked, threshold=self.threshold, max_facts=self.settings.top_k)
         fresh: dict[str, ArticleRecord | None] = {}
@@ -101,6 +100,7 @@ class AnswerEngine:
     def rank(self, question: str, frame: TimeFrame | None = None) -> list[Sentence]:
         """Every candidate sentence for a (standalone) question, best first."""
         frame = frame or TimeFrame()
+        self.retriever.refresh()
         vocabulary = self.retriever.vocabulary
         variants = vocabulary.expand(question)
         query_text = f"{question} {' '.join(variants)}" if variants else question

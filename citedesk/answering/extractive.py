@@ -8,7 +8,8 @@ Every sentence of the retrieved chunks is a candidate. Each gets a few measured 
   that the sentence contains;
 - `lexical_context`: the same share over the article title, the previous sentence and the
   sentence ("He will then travel to Berlin" after a sentence naming Blinken);
-- `chunk_rank`: how high hybrid retrieval ranked the sentence's chunk.
+- `chunk_rank`: how high hybrid retrieval ranked the sentence's chunk;
+- `unknown_share`: the share of the question's topic words that no article uses at all.
 
 A logistic model turns them into the probability that the sentence answers the question. Its
 weights and the abstention threshold are fitted on the dev split only (`python -m eval.fit`,
@@ -26,7 +27,7 @@ import numpy as np
 from citedesk.answering import _weights
 from citedesk.vectorstore.terms import Vocabulary, content_stems, stem, words
 
-FEATURES = ("dense", "dense_chunk", "lexical", "lexical_context", "chunk_rank")
+FEATURES = ("dense", "dense_chunk", "lexical", "lexical_context", "chunk_rank", "unknown_share")
 # Further facts must score close to the best one to be worth quoting too.
 FOLLOWING_MARGIN = 0.25
 # Two sentences this similar from different articles report the same fact.
@@ -65,19 +66,30 @@ class Fact:
 
 
 class QueryTerms:
-    """The question's topic words, each with the stems of its spellings in the corpus."""
+    """The question's topic words, each with the stems of its spellings in the corpus.
+
+    Words that no article uses in any spelling ("hey", "bot", "Super Bowl") cannot be found in
+    any sentence: they are left out of coverage and measured on their own (`unknown_share`).
+    """
 
     def __init__(self, question: str, vocabulary: Vocabulary) -> None:
         self.groups: list[tuple[set[str], float]] = []
+        unknown = 0.0
         seen: set[str] = set()
         for word in words(question):
             stems = content_stems(word)
             if not stems or stems[0] in seen:
                 continue
             seen.add(stems[0])
-            spellings = {stems[0], *(stem(variant) for variant in vocabulary.variants(word))}
-            self.groups.append((spellings, vocabulary.idf(stems[0])))
+            variants = vocabulary.variants(word)
+            weight = vocabulary.idf(stems[0])
+            if not variants and not vocabulary.document_frequency(word):
+                unknown += weight
+                continue
+            spellings = {stems[0], *(stem(variant) for variant in variants)}
+            self.groups.append((spellings, weight))
         self.total = sum(weight for _, weight in self.groups)
+        self.unknown_share = unknown / (unknown + self.total) if unknown + self.total else 0.0
 
     def coverage(self, text: str) -> float:
         """Return the IDF-weighted share of question words that the text contains."""
@@ -112,6 +124,7 @@ def score_sentences(
             "lexical": terms.coverage(sentence.text),
             "lexical_context": terms.coverage(f"{sentence.context} {sentence.text}"),
             "chunk_rank": 1.0 / (1.0 + sentence.chunk_rank),
+            "unknown_share": terms.unknown_share,
         }
         sentence.score = probability(sentence.features)
 

@@ -66,11 +66,26 @@ def _focus_name(turn: Turn) -> str | None:
     return best[1] if best and best[0] > 0.5 else None
 
 
+def _named_in_answer(question: str, turn: Turn) -> list[str]:
+    """Names from the last answer that a question's words point at ("the council" -> the UN
+    Security Council), when the question does not spell them out itself."""
+    asked = set(content_stems(question))
+    found: dict[str, None] = {}
+    for quote in turn.quotes[:3]:
+        for name, _, _ in _names(quote):
+            parts = name.split()
+            name_stems = {stem(word.lower()) for word in parts}
+            if len(parts) >= 2 and name_stems & asked and not name_stems <= asked:
+                found.setdefault(name, None)
+    return list(found)
+
+
 def resolve(question: str, history: Sequence[Turn]) -> str:
     """Return the question made standalone using the last turn, or the question as it is."""
     if not history:
         return question
     last = history[-1]
+    resolved = question
     if _PERSON_PRONOUN.search(question):
         name = _focus_name(last)
         if name:
@@ -79,7 +94,12 @@ def resolve(question: str, history: Sequence[Turn]) -> str:
                 pronoun = match.group(1).lower()
                 return f"{name}'s" if pronoun in _POSSESSIVE_PRONOUNS else name
 
-            return _PERSON_PRONOUN.sub(substitute, question, count=1)
+            resolved = _PERSON_PRONOUN.sub(substitute, question, count=1)
+    named = _named_in_answer(resolved, last)
+    if named:
+        return f"{resolved} ({'; '.join(named[:2])})"
+    if resolved != question:
+        return resolved
     if _PERSON_PRONOUN.search(question) or _OTHER_REFERENCE.search(question):
         return f"{question} ({last.resolved_question})"
     return question

@@ -1,0 +1,90 @@
+"""Patterns a new user hits on the first day (issue 8): each failed before the ranking rework."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from citedesk.answering.dates import time_frame
+from citedesk.answering.models import Turn
+from citedesk.answering.question import normalize_question
+from citedesk.desk import Desk
+
+
+def quotes(desk: Desk, question: str, history: list[Turn] | None = None) -> str:
+    answer = desk.ask(question, history or [])
+    assert not answer.abstained, f"abstained on {question!r}"
+    return " | ".join(citation.quote for citation in answer.citations[:3])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who is the Kremlin spokesman?",
+        "<b>Who is the Kremlin spokesman?</b>",
+        "who is the kremlin spokesman",
+        "“Who is the Kremlin spokesman??” 🤔🙏",
+        "hey bot!!! quick q — who's the kremlin spokesman???",
+        "Who is the Kremlin spokesman? &amp; <i>thanks</i>",
+    ],
+)
+def test_markup_symbols_and_case_do_not_change_the_answer(desk: Desk, question: str) -> None:
+    assert "Dmitry Peskov" in quotes(desk, question)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What did Peskof deny?", "Peskov denied"),
+        ("What did Baerbok say Russia would face?", "massive consequences"),
+        ("Who did Blinkin talk to on the phone?", "Lavrov"),
+        ("what does stoltenbrg say about the alliance", "Stoltenberg"),
+        ("Who will Zelenski meet?", "Zelensky"),
+    ],
+)
+def test_names_misspelled_by_a_letter_or_two_are_found(
+    desk: Desk, question: str, expected: str
+) -> None:
+    assert expected in quotes(desk, question)
+
+
+def test_paraphrase_with_few_shared_words(desk: Desk) -> None:
+    # The text: "Blinken will also head Thursday to Berlin for four-way talks ..."
+    assert "Berlin" in quotes(desk, "Which city does the secretary go to after Kyiv?")
+
+
+def test_follow_up_names_something_from_the_last_answer(desk: Desk) -> None:
+    first = desk.ask("What did Thomas-Greenfield say about Russia's embassy?")
+    follow_up = desk.ask(
+        "and what about the ambassador's view on an invasion?", [Turn.from_answer(first)]
+    )
+    assert not follow_up.abstained
+    assert "Thomas-Greenfield" in " ".join(c.quote for c in follow_up.citations)
+
+
+def test_near_misses_and_unknown_people_abstain(desk: Desk) -> None:
+    assert desk.ask("What did Emmanuel Macron say about the talks?").abstained
+    assert desk.ask("Who won the 2022 Super Bowl?").abstained
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["<b>Who</b> is <i>he</i>?", "who is he 😀😀", "Who is he?!?!", "  Who   is\nhe ?  "],
+)
+def test_normalized_questions_keep_words(text: str) -> None:
+    assert normalize_question(text).lower().replace(" ", "").startswith("whoishe")
+
+
+def test_relative_days_resolve_against_the_asking_day() -> None:
+    wednesday = date(2022, 1, 19)
+    assert time_frame("What happened yesterday?", wednesday).day == date(2022, 1, 18)
+    assert time_frame("what did Blinken say on Tuesday?", wednesday).day == date(2022, 1, 18)
+    assert time_frame("What did Biden say on Friday?", wednesday).day == date(2022, 1, 14)
+    assert time_frame("the latest on Ukraine", wednesday).prefer_recent
+    assert time_frame("Who is the Kremlin spokesman?", wednesday) == time_frame("x", wednesday)
+    frame = time_frame("What happened on Tuesday?", date(2022, 1, 19))
+    assert frame.matches("2022-01-18", "anything")
+    assert frame.matches("2022-01-19", "Blinken said on Tuesday that ...")
+    assert not frame.matches("2022-01-19", "Blinken said on Monday that ...")
+    assert not frame.matches("2022-01-30", "on Tuesday")
