@@ -123,9 +123,10 @@ def test_sources_and_eval(data_dir: Path) -> None:
     assert len(listed) == 5 and {"title", "outlet", "ingested_at", "source"} <= set(listed[0])
     table = runner.invoke(app, ["sources"])
     assert table.exit_code == 0 and "Press TV" in table.stdout
-    result = runner.invoke(app, ["eval", str(PROJECT_ROOT / "eval" / "dev.jsonl"), "--json"])
+    dev = PROJECT_ROOT / "eval" / "dev.jsonl"
+    result = runner.invoke(app, ["eval", str(dev), "--json"])
     assert result.exit_code == 0, result.output
-    scores = json.loads(result.stdout)
+    scores = json.loads(result.stdout)[str(dev)]
     assert {"hit_rate", "mrr", "abstain_accuracy"} <= set(scores) and scores["hit_rate"] >= 0.9
     missing = runner.invoke(app, ["eval", "nowhere.jsonl"])
     assert missing.exit_code == 1 and "no such evaluation file" in missing.stderr
