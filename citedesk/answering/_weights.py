@@ -7,7 +7,8 @@ BIAS = -6.0
 WEIGHTS = {
     "dense": 6.0,
     "dense_chunk": 1.5,
-    "lexical": 4.0,
+    "lexical": 3.0,
+    "lexical_asked": 1.0,
     "lexical_context": 1.0,
     "chunk_rank": 0.5,
     "unknown_share": -2.0,

@@ -6,6 +6,8 @@ Every sentence of the retrieved chunks is a candidate. Each gets a few measured 
 - `dense_chunk`: cosine between the question and the sentence's chunk (its topic);
 - `lexical`: IDF-weighted share of the question's topic words (or their spellings in the corpus)
   that the sentence contains;
+- `lexical_asked`: the same share over the question's words that are not names (what is asked
+  about them: "age" in "What is Peskov's age?");
 - `lexical_context`: the same share over the article title, the previous sentence and the
   sentence ("He will then travel to Berlin" after a sentence naming Blinken);
 - `chunk_rank`: how high hybrid retrieval ranked the sentence's chunk;
@@ -27,7 +29,15 @@ import numpy as np
 from citedesk.answering import _weights
 from citedesk.vectorstore.terms import Vocabulary, content_stems, stem, words
 
-FEATURES = ("dense", "dense_chunk", "lexical", "lexical_context", "chunk_rank", "unknown_share")
+FEATURES = (
+    "dense",
+    "dense_chunk",
+    "lexical",
+    "lexical_asked",
+    "lexical_context",
+    "chunk_rank",
+    "unknown_share",
+)
 # Further facts must score close to the best one to be worth quoting too.
 FOLLOWING_MARGIN = 0.25
 # Two sentences this similar from different articles report the same fact.
@@ -74,6 +84,7 @@ class QueryTerms:
 
     def __init__(self, question: str, vocabulary: Vocabulary) -> None:
         self.groups: list[tuple[set[str], float]] = []
+        self.asked: list[tuple[set[str], float]] = []  # the groups that are not names
         unknown = 0.0
         seen: set[str] = set()
         for word in words(question):
@@ -88,15 +99,27 @@ class QueryTerms:
                 continue
             spellings = {stems[0], *(stem(variant) for variant in variants)}
             self.groups.append((spellings, weight))
+            if word not in vocabulary.proper_nouns and not variants:
+                self.asked.append((spellings, weight))
         self.total = sum(weight for _, weight in self.groups)
         self.unknown_share = unknown / (unknown + self.total) if unknown + self.total else 0.0
 
     def coverage(self, text: str) -> float:
         """Return the IDF-weighted share of question words that the text contains."""
-        if not self.total:
-            return 0.0
-        present = set(content_stems(text))
-        return sum(weight for spellings, weight in self.groups if spellings & present) / self.total
+        return _share(self.groups, set(content_stems(text)))
+
+    def asked_coverage(self, text: str) -> float:
+        """The same over the words that are not names: what the question asks about them."""
+        if not self.asked:
+            return self.coverage(text)
+        return _share(self.asked, set(content_stems(text)))
+
+
+def _share(groups: list[tuple[set[str], float]], present: set[str]) -> float:
+    total = sum(weight for _, weight in groups)
+    if not total:
+        return 0.0
+    return sum(weight for spellings, weight in groups if spellings & present) / total
 
 
 def probability(features: dict[str, float]) -> float:
@@ -122,6 +145,7 @@ def score_sentences(
             "dense": float(np.dot(query_vector, sentence.vector)),
             "dense_chunk": chunk_dense[sentence.chunk_rank],
             "lexical": terms.coverage(sentence.text),
+            "lexical_asked": terms.asked_coverage(sentence.text),
             "lexical_context": terms.coverage(f"{sentence.context} {sentence.text}"),
             "chunk_rank": 1.0 / (1.0 + sentence.chunk_rank),
             "unknown_share": terms.unknown_share,
