@@ -61,7 +61,7 @@ ARTICLES = [
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
         "meta", "param", "source", "track", "wbr"}
-SKIP_TAGS = {"style", "script", "sup", "table", "figure", "math", "noscript"}
+SKIP_TAGS = {"style", "script", "table", "figure", "math", "noscript"}
 SKIP_CLASSES = ("mw-editsection", "reference", "navbox", "infobox", "hatnote",
                 "mw-empty-elt", "noprint", "sidebar", "thumb", "metadata",
                 "shortdescription", "mwe-math-element", "reflist", "refbegin")
