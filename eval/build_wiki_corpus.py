@@ -14,6 +14,7 @@ Usage:
 GIT_DIR is the snapshot's git directory (e.g. the path `fetch` returned, or a
 clone's .git); OUT_DIR defaults to $CITEDESK_WIKI_CORPUS or /work/evaldata/wiki.
 """
+
 import html
 import os
 import re
@@ -38,50 +39,129 @@ ARTICLES = [
     ("base.txt", "Base (chemistry)", "science/chemistry/base_1297874383.html"),
     ("chemical_bond.txt", "Chemical bond", "science/chemistry/chemical_bond_1305343114.html"),
     ("periodic_table.txt", "Periodic table", "science/chemistry/periodic_table_1317929863.html"),
-    ("environmental_science.txt", "Environmental science", "science/environmental/environmental_science_1314325017.html"),
+    (
+        "environmental_science.txt",
+        "Environmental science",
+        "science/environmental/environmental_science_1314325017.html",
+    ),
     ("biodiversity.txt", "Biodiversity", "science/general/biodiversity_1317660757.html"),
-    ("scientific_instrument.txt", "Scientific instrument", "science/general/scientific_instrument_1303677775.html"),
+    (
+        "scientific_instrument.txt",
+        "Scientific instrument",
+        "science/general/scientific_instrument_1303677775.html",
+    ),
     ("si_units.txt", "International System of Units", "science/general/si_units_1318235358.html"),
     ("gravity.txt", "Gravity", "science/physics/gravity_1312856522.html"),
     ("motion.txt", "Motion", "science/physics/motion_1318299894.html"),
-    ("newtons_laws.txt", "Newton's laws of motion", "science/physics/newtons_laws_of_motion_1313918647.html"),
+    (
+        "newtons_laws.txt",
+        "Newton's laws of motion",
+        "science/physics/newtons_laws_of_motion_1313918647.html",
+    ),
     ("sound.txt", "Sound", "science/physics/sound_1314635102.html"),
     ("work_physics.txt", "Work (physics)", "science/physics/work_1306675761.html"),
-    ("constitution_of_india.txt", "Constitution of India", "general-awareness/test_collection/Constitution_of_India/Constitution_of_India.html"),
-    ("geography_of_india.txt", "Geography of India", "general-awareness/test_collection/Geography_of_India/Geography_of_India.html"),
-    ("isro.txt", "Indian Space Research Organisation", "general-awareness/test_collection/ISRO/ISRO.html"),
-    ("mahatma_gandhi.txt", "Mahatma Gandhi", "general-awareness/test_collection/Mahatma_Gandhi/Mahatma_Gandhi.html"),
-    ("bal_gangadhar_tilak.txt", "Bal Gangadhar Tilak", "general-awareness/test_improved_collection/Bal_Gangadhar_Tilak/Bal_Gangadhar_Tilak.html"),
-    ("bhagat_singh.txt", "Bhagat Singh", "general-awareness/test_improved_collection/Bhagat_Singh/Bhagat_Singh.html"),
-    ("lala_lajpat_rai.txt", "Lala Lajpat Rai", "general-awareness/test_improved_collection/Lala_Lajpat_Rai/Lala_Lajpat_Rai.html"),
+    (
+        "constitution_of_india.txt",
+        "Constitution of India",
+        "general-awareness/test_collection/Constitution_of_India/Constitution_of_India.html",
+    ),
+    (
+        "geography_of_india.txt",
+        "Geography of India",
+        "general-awareness/test_collection/Geography_of_India/Geography_of_India.html",
+    ),
+    (
+        "isro.txt",
+        "Indian Space Research Organisation",
+        "general-awareness/test_collection/ISRO/ISRO.html",
+    ),
+    (
+        "mahatma_gandhi.txt",
+        "Mahatma Gandhi",
+        "general-awareness/test_collection/Mahatma_Gandhi/Mahatma_Gandhi.html",
+    ),
+    (
+        "bal_gangadhar_tilak.txt",
+        "Bal Gangadhar Tilak",
+        "general-awareness/test_improved_collection/Bal_Gangadhar_Tilak/Bal_Gangadhar_Tilak.html",
+    ),
+    (
+        "bhagat_singh.txt",
+        "Bhagat Singh",
+        "general-awareness/test_improved_collection/Bhagat_Singh/Bhagat_Singh.html",
+    ),
+    (
+        "lala_lajpat_rai.txt",
+        "Lala Lajpat Rai",
+        "general-awareness/test_improved_collection/Lala_Lajpat_Rai/Lala_Lajpat_Rai.html",
+    ),
     ("himalayas.txt", "Himalayas", "general-awareness/geography/Himalayas/index.html"),
-    ("international_organization.txt", "International organization", "general-awareness/organizations/International_organization/index.html"),
-    ("un_member_states.txt", "Member states of the United Nations", "general-awareness/organizations/Member_states_of_the_United_Nations/index.html"),
+    (
+        "international_organization.txt",
+        "International organization",
+        "general-awareness/organizations/International_organization/index.html",
+    ),
+    (
+        "un_member_states.txt",
+        "Member states of the United Nations",
+        "general-awareness/organizations/Member_states_of_the_United_Nations/index.html",
+    ),
 ]
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
-        "meta", "param", "source", "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "param",
+    "source",
+    "track",
+    "wbr",
+}
 SKIP_TAGS = {"style", "script", "table", "figure", "math", "noscript"}
-SKIP_CLASSES = ("mw-editsection", "reference", "navbox", "infobox", "hatnote",
-                "mw-empty-elt", "noprint", "sidebar", "thumb", "metadata",
-                "shortdescription", "mwe-math-element", "reflist", "refbegin")
+SKIP_CLASSES = (
+    "mw-editsection",
+    "reference",
+    "navbox",
+    "infobox",
+    "hatnote",
+    "mw-empty-elt",
+    "noprint",
+    "sidebar",
+    "thumb",
+    "metadata",
+    "shortdescription",
+    "mwe-math-element",
+    "reflist",
+    "refbegin",
+)
 
 
 class Extractor(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.stack = []          # (tag, opens_content, skip)
+        self.stack = []  # (tag, opens_content, skip)
         self.in_content = 0
         self.skip = 0
-        self.block = None        # 'p' or 'h'
+        self.block = None  # 'p' or 'h'
         self.buf = []
         self.blocks = []
-        self.regions = []        # one list of blocks per content region
+        self.regions = []  # one list of blocks per content region
 
     def handle_starttag(self, tag, attrs):
         cls = dict(attrs).get("class") or ""
-        opens = (not self.in_content and tag == "div" and "mw-parser-output" in cls.split()
-                 and "mw-content-ltr" in cls.split())
+        opens = (
+            not self.in_content
+            and tag == "div"
+            and "mw-parser-output" in cls.split()
+            and "mw-content-ltr" in cls.split()
+        )
         skip = self.in_content and (tag in SKIP_TAGS or any(c in cls.split() for c in SKIP_CLASSES))
         if tag in VOID:
             return
@@ -110,7 +190,9 @@ class Extractor(HTMLParser):
             t, opens, skip = self.stack.pop()
             if skip:
                 self.skip -= 1
-            if self.block and ((self.block == "p" and t == "p") or (self.block == "h" and t in ("h2", "h3"))):
+            if self.block and (
+                (self.block == "p" and t == "p") or (self.block == "h" and t in ("h2", "h3"))
+            ):
                 text = re.sub(r"\s+", " ", "".join(self.buf)).strip()
                 if text:
                     self.blocks.append((self.block, text))
@@ -127,9 +209,18 @@ class Extractor(HTMLParser):
 
 MAX_CHARS = 30000
 
-STOP_HEADINGS = {"See also", "References", "Notes", "Further reading",
-                 "External links", "Sources", "Bibliography", "Citations",
-                 "Footnotes", "Explanatory notes"}
+STOP_HEADINGS = {
+    "See also",
+    "References",
+    "Notes",
+    "Further reading",
+    "External links",
+    "Sources",
+    "Bibliography",
+    "Citations",
+    "Footnotes",
+    "Explanatory notes",
+}
 
 
 def extract(raw):
@@ -157,7 +248,7 @@ def extract(raw):
             break
         kept.append(block)
         size += len(block) + 2
-    while kept and len(kept[-1]) < 80:   # drop a dangling heading
+    while kept and len(kept[-1]) < 80:  # drop a dangling heading
         kept.pop()
     return "\n\n".join(kept)
 
@@ -166,11 +257,18 @@ def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     git_dir = sys.argv[1]
-    out_dir = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("CITEDESK_WIKI_CORPUS", "/work/evaldata/wiki")
+    out_dir = (
+        sys.argv[2]
+        if len(sys.argv) > 2
+        else os.environ.get("CITEDESK_WIKI_CORPUS", "/work/evaldata/wiki")
+    )
     os.makedirs(out_dir, exist_ok=True)
     for name, title, path in ARTICLES:
-        raw = subprocess.run(["git", "--git-dir", git_dir, "show", f"{COMMIT}:{BASE}{path}"],
-                             check=True, capture_output=True).stdout.decode("utf-8")
+        raw = subprocess.run(
+            ["git", "--git-dir", git_dir, "show", f"{COMMIT}:{BASE}{path}"],
+            check=True,
+            capture_output=True,
+        ).stdout.decode("utf-8")
         body = extract(raw)
         with open(os.path.join(out_dir, name), "w", encoding="utf-8") as f:
             f.write(f"{title}\n\n{body}\n")

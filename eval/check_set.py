@@ -9,9 +9,10 @@ abstain items have no gold; every gold phrase occurs verbatim (case-folded,
 whitespace-folded, curly/straight quotes alike) in one of the named articles;
 date items carry asked_on/article_date; followups carry a history; and, when
 run on the two splits, each category has >= 15 questions per split.
-Article folders: corpus/sample/ (this repo), /work/shared/corpus/distractors/
+Article folders: citedesk/data/sample/ (this repo), /work/shared/corpus/distractors/
 (or $CITEDESK_DISTRACTORS), $CITEDESK_WIKI_CORPUS (default /work/evaldata/wiki/).
 """
+
 import json
 import os
 import re
@@ -20,17 +21,47 @@ from collections import Counter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DIRS = {
-    "sample": os.path.join(ROOT, "corpus", "sample"),
-    "distractors": os.environ.get("CITEDESK_DISTRACTORS", "/work/shared/corpus/distractors"),
-    "wiki": os.environ.get("CITEDESK_WIKI_CORPUS", "/work/evaldata/wiki"),
+    "sample": os.path.join(ROOT, "citedesk", "data", "sample"),
+    "distractors": os.environ.get(
+        "CITEDESK_DISTRACTORS", os.path.join(ROOT, "..", "shared", "corpus", "distractors")
+    ),
+    "wiki": os.environ.get("CITEDESK_WIKI_CORPUS", os.path.join(ROOT, "..", "evaldata", "wiki")),
 }
-KEYS = ["id", "corpus", "category", "question", "history", "gold", "abstain",
-        "articles", "asked_on", "article_date"]
-CATEGORIES = ["paraphrase", "misspelling", "noisy", "factoid", "multi_sentence",
-              "followup", "date", "out_of_corpus"]
+KEYS = [
+    "id",
+    "corpus",
+    "category",
+    "question",
+    "history",
+    "gold",
+    "abstain",
+    "articles",
+    "asked_on",
+    "article_date",
+]
+CATEGORIES = [
+    "paraphrase",
+    "misspelling",
+    "noisy",
+    "factoid",
+    "multi_sentence",
+    "followup",
+    "date",
+    "out_of_corpus",
+]
 MIN_PER_SPLIT = 15
-QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'",
-                        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"'})
+QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+    }
+)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -78,8 +109,12 @@ def check_file(path):
             if r["category"] == "followup" and not (1 <= len(r["history"]) <= 2):
                 errors.append(f"{rid}: followup needs 1-2 history questions")
             if r["category"] == "date":
-                if not (r["asked_on"] and DATE.match(r["asked_on"]) and r["article_date"]
-                        and DATE.match(r["article_date"])):
+                if not (
+                    r["asked_on"]
+                    and DATE.match(r["asked_on"])
+                    and r["article_date"]
+                    and DATE.match(r["article_date"])
+                ):
                     errors.append(f"{rid}: date item needs asked_on and article_date")
                 elif r["asked_on"] < r["article_date"]:
                     errors.append(f"{rid}: asked_on before article_date")
@@ -118,8 +153,10 @@ def table(rows, title):
 
 
 def main():
-    files = sys.argv[1:] or [os.path.join(ROOT, "eval", "dev_v2.jsonl"),
-                             os.path.join(ROOT, "eval", "test_v2.jsonl")]
+    files = sys.argv[1:] or [
+        os.path.join(ROOT, "eval", "dev_v2.jsonl"),
+        os.path.join(ROOT, "eval", "test_v2.jsonl"),
+    ]
     all_errors, seen = [], {}
     for path in files:
         rows, errors = check_file(path)
@@ -133,7 +170,9 @@ def main():
             cats = Counter(r["category"] for r in rows)
             for cat in CATEGORIES:
                 if cats[cat] < MIN_PER_SPLIT:
-                    all_errors.append(f"{os.path.basename(path)}: only {cats[cat]} {cat} (< {MIN_PER_SPLIT})")
+                    all_errors.append(
+                        f"{os.path.basename(path)}: only {cats[cat]} {cat} (< {MIN_PER_SPLIT})"
+                    )
     if all_errors:
         print(f"\nFAILED: {len(all_errors)} problem(s)")
         for e in all_errors:

@@ -8,6 +8,7 @@ odd extra item between dev and test across strata) goes to dev, the rest to
 test. A followup item carries its own history, so it is one unit. Writes
 eval/dev_v2.jsonl and eval/test_v2.jsonl, each sorted by id.
 """
+
 import json
 import os
 import random
@@ -40,6 +41,7 @@ def main():
 
     def key(r):
         return r["id"]
+
     for name, part in (("dev_v2.jsonl", dev), ("test_v2.jsonl", test)):
         with open(os.path.join(HERE, name), "w", encoding="utf-8") as f:
             for r in sorted(part, key=key):
