@@ -15,7 +15,6 @@ GIT_DIR is the snapshot's git directory (e.g. the path `fetch` returned, or a
 clone's .git); OUT_DIR defaults to $CITEDESK_WIKI_CORPUS or /work/evaldata/wiki.
 """
 
-import html
 import os
 import re
 import subprocess
