@@ -150,8 +150,9 @@ def test_a_write_interrupted_before_its_commit_is_never_citable(
     """Chunks of a new version are written, then the process dies before the record commits."""
     from llama_index.core import Document
 
-    from citedesk.answering import AnswerEngine
+    from citedesk.answering.engine import AnswerEngine
     from citedesk.ingest._chunk import SentenceChunker
+    from citedesk.ingest._sentences import SentenceEmbedder
 
     store = open_store(store_settings)
     ingest_paths([sample_copy], store_settings, store)
@@ -165,9 +166,7 @@ def test_a_write_interrupted_before_its_commit_is_never_citable(
     nodes = SentenceChunker(chunk_chars=store_settings.chunk_chars).get_nodes_from_documents(
         [document]
     )
-    embed = load_embed_model(store_settings.embed_model)
-    for node in nodes:
-        node.embedding = embed.get_text_embedding(node.get_content())
+    nodes = SentenceEmbedder(embed_model=load_embed_model(store_settings.embed_model))(nodes)
     store.vector_store.add(nodes)  # ...and here the process is killed: no record upsert
     engine = AnswerEngine(store_settings, store)
     answer = engine.ask("How long were the talks in Rome?")

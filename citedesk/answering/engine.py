@@ -78,8 +78,9 @@ class AnswerEngine:
 
         `today` is the day the question is asked, for "yesterday" or "on Tuesday" (default: now).
         """
-        question = self.check_question(question)
-        resolved = followup.resolve(question, history)
+        tidied = self.check_question(question)
+        question = " ".join(question.split())  # shown back as typed
+        resolved = followup.resolve(tidied, history)
         frame = time_frame(resolved, today or date.today())
         ranked = self.rank(resolved, frame)
         # A name no article mentions in any spelling cannot be answered about.
