@@ -64,7 +64,7 @@ def main() -> None:
     for item in items:
         history = conversation(desk, item)
         question = engine.check_question(item.question)
-        resolved = followup.resolve(question, history)
+        resolved = followup.resolve(question, history, engine.retriever.vocabulary.proper_nouns)
         frame = time_frame(resolved, item.asked_on or date.today())
         ranked = engine.rank(resolved, frame)
         vetoed = bool(engine.retriever.vocabulary.unknown_names(resolved))

@@ -80,7 +80,8 @@ class AnswerEngine:
         """
         tidied = self.check_question(question)
         question = " ".join(question.split())  # shown back as typed
-        resolved = followup.resolve(tidied, history)
+        self.retriever.refresh()
+        resolved = followup.resolve(tidied, history, self.retriever.vocabulary.proper_nouns)
         frame = time_frame(resolved, today or date.today())
         ranked = self.rank(resolved, frame)
         # A name no article mentions in any spelling cannot be answered about.

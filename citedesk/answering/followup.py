@@ -7,7 +7,7 @@ next to the words of the last question ("Kremlin spokesman Dmitry Peskov") repla
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from citedesk.answering.models import Turn
 from citedesk.vectorstore.terms import content_stems, stem
@@ -19,12 +19,22 @@ _OTHER_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 _NAME = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*))*")
-_NAME_NOISE = {"the", "in", "on", "at", "last", "but", "and", "for", "mr", "mrs", "ms", "dr"}
+_NAME_NOISE = {
+    "the", "in", "on", "at", "last", "but", "and", "for", "mr", "mrs", "ms", "dr",
+    # Calendar words are capitalised but name no one.
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+}  # fmt: skip
 _WINDOW = 4
+_ASKS_WHO = re.compile(r"\s*(and\s+)?who(se|m)?\b", re.IGNORECASE)
 
 
-def _names(quote: str) -> list[tuple[str, int, int]]:
-    """Return capitalised word runs with their token positions, sentence-initial words dropped."""
+def _names(quote: str, proper: Collection[str] = ()) -> list[tuple[str, int, int]]:
+    """Return capitalised word runs with their token positions.
+
+    The text's first word is capitalised anyway: it counts only when it is one of the corpus's
+    proper nouns (`proper`, lower case)."""
     tokens = quote.split()
     found: list[tuple[str, int, int]] = []
     index = 0
@@ -38,7 +48,9 @@ def _names(quote: str) -> list[tuple[str, int, int]]:
             if tokens[index - 1][-1:] in ",.;:":
                 break
         words = [token.strip(',.;:"“”‘’()') for token in tokens[start:index]]
-        while words and words[0].lower() in _NAME_NOISE:
+        while words and (
+            words[0].lower() in _NAME_NOISE or (start == 0 and words[0].lower() not in proper)
+        ):
             words.pop(0)
             start += 1
         if words:
@@ -46,13 +58,26 @@ def _names(quote: str) -> list[tuple[str, int, int]]:
     return found
 
 
-def _focus_name(turn: Turn) -> str | None:
+def _subject(turn: Turn, proper: Collection[str]) -> str | None:
+    """The person a question was about ("When did Gandhi go to London?" -> Gandhi), unless it
+    asked who someone is: then "he" means the answer, not the question."""
+    if _ASKS_WHO.match(turn.question):
+        return None
+    names = [
+        name
+        for name, _, _ in _names(turn.resolved_question, proper)
+        if len(name.split()) >= 2 or name.lower() in proper
+    ]
+    return names[0] if names else None
+
+
+def _focus_name(turn: Turn, proper: Collection[str] = ()) -> str | None:
     """Return the person the last turn was about: a name beside the last question's words."""
     asked = set(content_stems(turn.resolved_question))
     best: tuple[float, str] | None = None
     for rank, quote in enumerate(turn.quotes[:2]):
         tokens = [stem(token.strip(',.;:"“”‘’()').lower()) for token in quote.split()]
-        for name, start, end in _names(quote):
+        for name, start, end in _names(quote, proper):
             name_stems = {stem(word.lower()) for word in name.split()}
             window = set(tokens[max(0, start - _WINDOW) : end + _WINDOW]) - name_stems
             near = len(window & asked)
@@ -66,13 +91,13 @@ def _focus_name(turn: Turn) -> str | None:
     return best[1] if best and best[0] > 0.5 else None
 
 
-def _named_in_answer(question: str, turn: Turn) -> list[str]:
+def _named_in_answer(question: str, turn: Turn, proper: Collection[str] = ()) -> list[str]:
     """Names from the last answer that a question's words point at ("the council" -> the UN
     Security Council), when the question does not spell them out itself."""
     asked = set(content_stems(question))
     found: dict[str, None] = {}
     for quote in turn.quotes[:3]:
-        for name, _, _ in _names(quote):
+        for name, _, _ in _names(quote, proper):
             parts = name.split()
             name_stems = {stem(word.lower()) for word in parts}
             if len(parts) >= 2 and name_stems & asked and not name_stems <= asked:
@@ -80,14 +105,17 @@ def _named_in_answer(question: str, turn: Turn) -> list[str]:
     return list(found)
 
 
-def resolve(question: str, history: Sequence[Turn]) -> str:
-    """Return the question made standalone using the last turn, or the question as it is."""
+def resolve(question: str, history: Sequence[Turn], proper: Collection[str] = ()) -> str:
+    """Return the question made standalone using the last turn, or the question as it is.
+
+    `proper` is the corpus's proper nouns (lower case), which tell names from capitalised words.
+    """
     if not history:
         return question
     last = history[-1]
     resolved = question
     if _PERSON_PRONOUN.search(question):
-        name = _focus_name(last)
+        name = _subject(last, proper) or _focus_name(last, proper)
         if name:
 
             def substitute(match: re.Match[str]) -> str:
@@ -95,7 +123,7 @@ def resolve(question: str, history: Sequence[Turn]) -> str:
                 return f"{name}'s" if pronoun in _POSSESSIVE_PRONOUNS else name
 
             resolved = _PERSON_PRONOUN.sub(substitute, question, count=1)
-    named = _named_in_answer(resolved, last)
+    named = _named_in_answer(resolved, last, proper)
     if named:
         return f"{resolved} ({'; '.join(named[:2])})"
     if resolved != question:

@@ -108,6 +108,7 @@ class Vocabulary:
             and not word.endswith("ly")
         }
         self.words = all_words
+        self._word_list = sorted(all_words)
         self._proper_list = sorted(self.proper_nouns)
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in self.proper_nouns:
@@ -157,6 +158,23 @@ class Vocabulary:
                     extra.setdefault(variant, None)
         return list(extra)
 
+    def _near_a_word(self, word: str) -> bool:
+        """A capitalised typo of an ordinary word ("Chancelor") is not an unknown name."""
+        if len(word) < 5:
+            return False
+        return (
+            process.extractOne(word, self._word_list, scorer=OSA.distance, score_cutoff=1)
+            is not None
+        )
+
+    def _is_known(self, word: str) -> bool:
+        return (
+            word in self.words
+            or word in STOPWORDS
+            or bool(self.variants(word))
+            or self._near_a_word(word)
+        )
+
     def unknown_names(self, question: str) -> list[str]:
         """Return names in a question that no article mentions in any spelling.
 
@@ -172,8 +190,8 @@ class Vocabulary:
                 continue
             if run:
                 head = _POSSESSIVE.sub("", run[-1]).lower()
-                known = head in self.words or head in STOPWORDS or bool(self.variants(head))
-                if not known and len(head) > 1:
+                # "Lavrov-Birbock": each part of a hyphenated head is a name of its own.
+                if not all(self._is_known(part) for part in head.split("-") if len(part) > 1):
                     unknown.append(" ".join(run))
                 run = []
         return unknown
