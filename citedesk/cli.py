@@ -304,7 +304,11 @@ def category_table(report: EvalReport) -> str:
     def percent(value: float | None) -> str:
         return "–" if value is None else f"{value:.1%}"
 
-    rows = [*report.by_category.items(), ("all", report.overall)]
+    rows = [
+        *report.by_category.items(),
+        *((f"corpus: {name}", scores) for name, scores in report.by_corpus.items()),
+        ("all", report.overall),
+    ]
     for name, scores in rows:
         mrr = "–" if scores.mrr is None else f"{scores.mrr:.3f}"
         lines.append(

@@ -51,13 +51,17 @@ def main() -> None:
     parser.add_argument("dev", type=Path)
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--dry-run", action="store_true", help="Print, do not write the file.")
+    parser.add_argument("--corpora", help="Only items of these corpora (comma-separated).")
     args = parser.parse_args()
     if "test" in args.dev.name:
         sys.exit("refusing to fit on a test split")
     settings = Settings(_env_file=None, CITEDESK_DATA_DIR=args.data_dir)  # type: ignore[call-arg]
     desk = Desk.open(settings)
     engine = desk.engine
+    engine.retriever.refresh()
     items = load_items(args.dev)
+    if args.corpora:
+        items = [item for item in items if item.corpus in args.corpora.split(",")]
     rows: list[list[float]] = []
     labels: list[int] = []
     per_item: list[tuple[bool, bool, list[dict[str, float]], bool]] = []

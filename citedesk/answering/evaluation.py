@@ -47,6 +47,7 @@ class EvalResult(BaseModel):
     id: str = ""
     question: str
     category: str = "all"
+    corpus: str = ""
     expected_abstain: bool
     abstained: bool
     rank: int | None = Field(None, description="1-based citation that holds a gold phrase.")
@@ -75,6 +76,7 @@ class EvalReport(BaseModel):
     abstain_accuracy: float
     overall: Scores
     by_category: dict[str, Scores] = Field(default_factory=dict)
+    by_corpus: dict[str, Scores] = Field(default_factory=dict)
     results: list[EvalResult]
 
     def summary(self) -> dict[str, Any]:
@@ -159,6 +161,7 @@ def evaluate(asker: Asker, items: list[EvalItem]) -> EvalReport:
                 id=item.id,
                 question=item.question,
                 category=item.category,
+                corpus=item.corpus,
                 expected_abstain=item.abstain,
                 abstained=answer.abstained,
                 rank=None if item.abstain else gold_rank(answer, item.gold),
@@ -166,6 +169,7 @@ def evaluate(asker: Asker, items: list[EvalItem]) -> EvalReport:
         )
     overall = score(results)
     categories = sorted({r.category for r in results})
+    corpora = sorted({r.corpus for r in results if r.corpus})
     return EvalReport(
         items=overall.items,
         answerable=overall.answerable,
@@ -174,6 +178,7 @@ def evaluate(asker: Asker, items: list[EvalItem]) -> EvalReport:
         abstain_accuracy=overall.abstain_accuracy,
         overall=overall,
         by_category={c: score([r for r in results if r.category == c]) for c in categories},
+        by_corpus={c: score([r for r in results if r.corpus == c]) for c in corpora},
         results=results,
     )
 

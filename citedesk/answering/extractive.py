@@ -38,8 +38,10 @@ FEATURES = (
     "chunk_rank",
     "unknown_share",
 )
-# Further facts must score close to the best one to be worth quoting too.
-FOLLOWING_MARGIN = 0.25
+# Further facts must score close to the best one to be worth quoting too, and at least this share
+# of the abstention threshold (the threshold decides whether to answer at all).
+FOLLOWING_MARGIN = 0.35
+FOLLOWING_FLOOR = 0.5
 # Two sentences this similar from different articles report the same fact.
 SAME_FACT_SIMILARITY = 0.82
 MAX_CORROBORATING = 3
@@ -157,14 +159,15 @@ def select_facts(ranked: Sequence[Sentence], *, threshold: float, max_facts: int
     """Group the best sentences into facts; an empty list means abstain.
 
     A new fact must score within FOLLOWING_MARGIN of the best; the same fact as reported by
-    another article only needs to pass the threshold.
+    another article only needs FOLLOWING_FLOOR of the threshold.
     """
     if not ranked or ranked[0].score < threshold:
         return []
-    floor = max(threshold, ranked[0].score - FOLLOWING_MARGIN)
+    support = FOLLOWING_FLOOR * threshold
+    floor = max(support, ranked[0].score - FOLLOWING_MARGIN)
     facts: list[Fact] = []
     for sentence in ranked:
-        if sentence.score < threshold:
+        if sentence.score < support:
             break
         home = _same_fact(facts, sentence)
         if home is None:
