@@ -11,7 +11,9 @@ Every sentence of the retrieved chunks is a candidate. Each gets a few measured 
 - `lexical_context`: the same share over the article title, the previous sentence and the
   sentence ("He will then travel to Berlin" after a sentence naming Blinken);
 - `chunk_rank`: how high hybrid retrieval ranked the sentence's chunk;
-- `unknown_share`: the share of the question's topic words that no article uses at all.
+- `unknown_share`: the share of the question's topic words that no article uses at all;
+- `answer_type`: whether the sentence holds the kind of answer asked for (when: a date; how
+  many: a number; who: a name; where: a place).
 
 A logistic model turns them into the probability that the sentence answers the question. Its
 weights and the abstention threshold are fitted on the dev split only (`python -m eval.fit`,
@@ -21,6 +23,7 @@ written to `_weights.py`); nothing in here names a question or an article.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -37,6 +40,7 @@ FEATURES = (
     "lexical_context",
     "chunk_rank",
     "unknown_share",
+    "answer_type",
 )
 # Further facts must score close to the best one to be worth quoting too, and at least this share
 # of the abstention threshold (the threshold decides whether to answer at all).
@@ -85,6 +89,7 @@ class QueryTerms:
     """
 
     def __init__(self, question: str, vocabulary: Vocabulary) -> None:
+        self.question = question
         self.groups: list[tuple[set[str], float]] = []
         self.asked: list[tuple[set[str], float]] = []  # the groups that are not names
         unknown = 0.0
@@ -124,6 +129,45 @@ def _share(groups: list[tuple[set[str], float]], present: set[str]) -> float:
     return sum(weight for spellings, weight in groups if spellings & present) / total
 
 
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|million|billion|dozen|half|several"
+)
+_MONTHS = r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|oct(ober)?|nov(ember)?|dec(ember)?"
+_DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow"
+# What kind of answer a question asks for, and how a sentence that holds one looks.
+_ANSWER_TYPES = [
+    (
+        re.compile(r"\b(when|what year|what date|which year|what day|how long ago)\b", re.I),
+        re.compile(rf"\b(1[5-9]\d\d|20\d\d|{_MONTHS}|{_DAYS}|centur(y|ies)|decade)\b", re.I),
+    ),
+    (
+        re.compile(
+            r"\b(how (many|much|long|far|old|big|large|high|often)|what (percentage|share|number|amount))\b",
+            re.I,
+        ),
+        re.compile(rf"(\d|\b({_NUMBER_WORDS})\b|%)", re.I),
+    ),
+    (
+        re.compile(r"\b(who|whom|whose)\b", re.I),
+        re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+"),
+    ),
+    (
+        re.compile(r"\b(where|which (city|country|place|state|town))\b", re.I),
+        re.compile(r"\b(in|at|to|from|near)\s+(the\s+)?[A-Z][a-z]+"),
+    ),
+]
+
+
+def answer_type_match(question: str, text: str) -> float:
+    """1 when the question asks for a kind of answer (a date, number, person, place) and the
+    sentence holds one; 0 when it does not; 0.5 when the question asks for no such kind."""
+    wanted = [shape for asks, shape in _ANSWER_TYPES if asks.search(question)]
+    if not wanted:
+        return 0.5
+    return 1.0 if any(shape.search(text) for shape in wanted) else 0.0
+
+
 def probability(features: dict[str, float]) -> float:
     """The fitted logistic model: how likely a sentence with these features answers."""
     z = _weights.BIAS + sum(_weights.WEIGHTS[name] * features[name] for name in FEATURES)
@@ -151,6 +195,7 @@ def score_sentences(
             "lexical_context": terms.coverage(f"{sentence.context} {sentence.text}"),
             "chunk_rank": 1.0 / (1.0 + sentence.chunk_rank),
             "unknown_share": terms.unknown_share,
+            "answer_type": answer_type_match(terms.question, sentence.text),
         }
         sentence.score = probability(sentence.features)
 
