@@ -67,6 +67,11 @@ _DATE_ONLY = re.compile(
     re.IGNORECASE,
 )
 _TITLE_MAX_WORDS = 30
+_LONG_LINE_WORDS = 25
+# A sentence ending inside a line: ". The", "? But", "!” He".
+_SENTENCE_INSIDE = re.compile(r"[.!?…][\"'”’»)\]]*\s+[\"“‘(]?[A-Z]")
+# With no prose at all, lines of at least this many words are kept rather than losing the story.
+_FALLBACK_LINE_WORDS = 8
 _TITLE_FROM_SENTENCE_CHARS = 90
 
 
@@ -92,8 +97,15 @@ def _words(line: str) -> list[str]:
 
 
 def is_prose(line: str) -> bool:
-    """Say whether a line reads as reporting: sentences, ending as a sentence ends."""
-    return bool(_SENTENCE_END.search(line)) and len(_words(line)) >= 4
+    """Say whether a line reads as reporting: sentences, ending as a sentence ends.
+
+    A long line that holds several sentences is reporting even when it ends raggedly (a
+    paragraph followed on the same line by a tweet embed, a link or a photo credit).
+    """
+    words = len(_words(line))
+    if _SENTENCE_END.search(line):
+        return words >= 4
+    return words >= _LONG_LINE_WORDS and len(_SENTENCE_INSIDE.findall(line)) >= 2
 
 
 def _iso_date(text: str) -> str | None:
@@ -140,7 +152,11 @@ def clean_article(raw: str, *, title_hint: str | None = None) -> CleanArticle:
                 in_related_list = False
             else:
                 continue
-        if _BOILERPLATE.match(line) or _BREADCRUMB.match(line) or _CREDIT.search(line):
+        if len(_words(line)) >= _LONG_LINE_WORDS:
+            # A whole story on one line (plain-text scrapes) can carry furniture at its ends:
+            # drop those sentences, not the line.
+            line = _without_furniture(line)
+        elif _BOILERPLATE.match(line) or _BREADCRUMB.match(line) or _CREDIT.search(line):
             continue
         if is_prose(line):
             kept.append(line)
@@ -149,10 +165,35 @@ def clean_article(raw: str, *, title_hint: str | None = None) -> CleanArticle:
         words = _words(line)
         if title is None and not kept and 3 <= len(words) <= _TITLE_MAX_WORDS:
             title = line
+    if not kept:
+        # No line reads as finished prose (a brief, a one-paragraph file cut mid-sentence):
+        # keep the lines that carry sentences, so the story is never lost.
+        candidates = [_without_furniture(line) for line in normalize(raw).split("\n")]
+        kept = [
+            line
+            for line in candidates
+            if len(_words(line)) >= _FALLBACK_LINE_WORDS
+            and (len(_words(line)) >= _LONG_LINE_WORDS or not _BOILERPLATE.match(line))
+            and line != title
+        ]
     text = "\n\n".join(kept)
     if title is None:
         title = _title_from_text(text)
     return CleanArticle(title=title, text=text, outlet=outlet, published=published)
+
+
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*\s+(?=[\"“‘(]?[A-Z0-9])")
+
+
+def _without_furniture(line: str) -> str:
+    """Drop the sentences of a long line that are widgets, notices or credits."""
+    sentences = _SENTENCE_SPLIT.split(line)
+    kept = [
+        sentence
+        for sentence in sentences
+        if not (_BOILERPLATE.match(sentence) or _CREDIT.search(sentence))
+    ]
+    return " ".join(kept)
 
 
 def _title_from_text(text: str) -> str:

@@ -13,7 +13,7 @@ from citedesk.ingest._clean import clean_article
 from citedesk.sources import SUPPORTED_SUFFIXES
 
 # Changing the cleaner or chunker must re-ingest everything: it is part of every content hash.
-PIPELINE_VERSION = "clean-1/chunk-2"
+PIPELINE_VERSION = "clean-2/chunk-2"
 
 
 @dataclass(frozen=True)
