@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -10,10 +11,11 @@ import trafilatura
 
 from citedesk.errors import BadInputError
 from citedesk.ingest._clean import clean_article
+from citedesk.ingest._dates import published_date
 from citedesk.sources import SUPPORTED_SUFFIXES
 
 # Changing the cleaner or chunker must re-ingest everything: it is part of every content hash.
-PIPELINE_VERSION = "clean-2/chunk-2"
+PIPELINE_VERSION = "clean-3/chunk-2"
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def build_article(
     if not cleaned.text:
         raise BadInputError(f"{where}: no article text left after removing page boilerplate")
     outlet = outlet_hint or cleaned.outlet
-    published = published_hint or cleaned.published
+    published = _normalized(published_hint) or cleaned.published or published_date(raw)
     return LoadedArticle(
         id=article_id,
         source=source,
@@ -109,6 +111,14 @@ def build_article(
         content_hash=content_hash(cleaned.title, cleaned.text, outlet, published),
         canonical_url=canonical,
     )
+
+
+def _normalized(value: str | None) -> str | None:
+    """A date as YYYY-MM-DD (pages and feeds give ISO timestamps or other forms)."""
+    if not value:
+        return None
+    match = re.match(r"\d{4}-\d\d-\d\d", value.strip())
+    return match.group() if match else published_date(value)
 
 
 def load_file(path: Path, max_bytes: int) -> LoadedArticle:
