@@ -27,6 +27,7 @@ _NAME_NOISE = {
     "october", "november", "december",
 }  # fmt: skip
 _WINDOW = 4
+_OTHER_ONE = re.compile(r"\bthe other (?:one|person|guy|man|woman|official|side)\b", re.IGNORECASE)
 _ASKS_WHO = re.compile(r"\s*(and\s+)?who(se|m)?\b", re.IGNORECASE)
 
 
@@ -48,8 +49,11 @@ def _names(quote: str, proper: Collection[str] = ()) -> list[tuple[str, int, int
             if tokens[index - 1][-1:] in ",.;:":
                 break
         words = [token.strip(',.;:"“”‘’()') for token in tokens[start:index]]
+        # A lone capitalised first word is just a sentence start ("Prior to ..."); a run of
+        # several ("Joe Biden warned") is a name.
         while words and (
-            words[0].lower() in _NAME_NOISE or (start == 0 and words[0].lower() not in proper)
+            words[0].lower() in _NAME_NOISE
+            or (start == 0 and len(words) == 1 and words[0].lower() not in proper)
         ):
             words.pop(0)
             start += 1
@@ -69,6 +73,19 @@ def _subject(turn: Turn, proper: Collection[str]) -> str | None:
         if len(name.split()) >= 2 or name.lower() in proper
     ]
     return names[0] if names else None
+
+
+def _other_name(turn: Turn, proper: Collection[str]) -> str | None:
+    """For "the other one": a person the last answer named who is not the one it was about."""
+    taken = {_subject(turn, proper), _focus_name(turn, proper)}
+    asked = set(content_stems(turn.resolved_question))
+    for quote in turn.quotes[:3]:
+        for name, _, _ in _names(quote, proper):
+            name_stems = {stem(word.lower()) for word in name.split()}
+            person = len(name.split()) >= 2 or name.lower() in proper
+            if person and name not in taken and not name_stems & asked:
+                return name
+    return None
 
 
 def _focus_name(turn: Turn, proper: Collection[str] = ()) -> str | None:
@@ -114,6 +131,8 @@ def resolve(question: str, history: Sequence[Turn], proper: Collection[str] = ()
         return question
     last = history[-1]
     resolved = question
+    if _OTHER_ONE.search(question) and (other := _other_name(last, proper)):
+        return _OTHER_ONE.sub(other, question, count=1)
     if _PERSON_PRONOUN.search(question):
         name = _subject(last, proper) or _focus_name(last, proper)
         if name:

@@ -1,0 +1,64 @@
+"""Follow-up questions made standalone from the last turn, without an LLM."""
+
+from __future__ import annotations
+
+from citedesk.answering.followup import resolve
+from citedesk.answering.models import Turn
+
+PROPER = {"peskov", "gandhi", "kremlin", "biden", "baerbock", "moscow", "india", "london"}
+
+
+def turn(question: str, *quotes: str) -> Turn:
+    return Turn(question=question, resolved_question=question, quotes=list(quotes))
+
+
+def test_he_after_a_who_question_is_the_person_in_the_answer() -> None:
+    last = turn("Who is the Kremlin spokesman?", "Kremlin spokesman Dmitry Peskov said on Tuesday.")
+    assert "Dmitry Peskov" in resolve("What did he deny?", [last], PROPER)
+
+
+def test_he_after_a_question_about_someone_is_that_someone() -> None:
+    last = turn(
+        "Where did Gandhi study law?",
+        "Gandhi enrolled at the Inner Temple in London, advised by Dadabhai Naoroji.",
+    )
+    assert resolve("and when did he go back to India?", [last], PROPER).startswith(
+        "and when did Gandhi go back"
+    )
+
+
+def test_sentence_initial_and_calendar_words_are_not_people() -> None:
+    last = turn(
+        "Who is the Kremlin spokesman?",
+        "Prior to the trip, Kremlin spokesman Dmitry Peskov said on Tuesday that talks would go on.",
+    )
+    resolved = resolve("what did he deny?", [last], PROPER)
+    assert "Prior" not in resolved and "Tuesday" not in resolved and "Peskov" in resolved
+
+
+def test_the_other_one_is_another_person_from_the_last_answer() -> None:
+    last = turn(
+        "Who warned Moscow of consequences?",
+        "Joe Biden warned his Russian counterpart of a terrible price.",
+        "Annalena Baerbock said Russia would face massive consequences.",
+    )
+    first = resolve("what did he say?", [last], PROPER)
+    other = resolve("and what did the other one say?", [last], PROPER)
+    named = {"Joe Biden", "Annalena Baerbock"}
+    assert any(name in other for name in named)
+    assert not any(name in first and name in other for name in named)
+
+
+def test_a_word_pointing_at_a_name_in_the_answer_adds_it() -> None:
+    last = turn(
+        "What did NATO propose?",
+        "Stoltenberg invited Russia to a series of NATO-Russia Council meetings.",
+    )
+    assert "NATO-Russia Council" in resolve("what was said about the council?", [last], PROPER)
+
+
+def test_a_standalone_question_is_left_alone() -> None:
+    last = turn("Who is the Kremlin spokesman?", "Kremlin spokesman Dmitry Peskov said.")
+    assert resolve("How many troops are at the border?", [last], PROPER) == (
+        "How many troops are at the border?"
+    )
