@@ -13,7 +13,8 @@ Every sentence of the retrieved chunks is a candidate. Each gets a few measured 
 - `chunk_rank`: how high hybrid retrieval ranked the sentence's chunk;
 - `unknown_share`: the share of the question's topic words that no article uses at all;
 - `answer_type`: whether the sentence holds the kind of answer asked for (when: a date; how
-  many: a number; who: a name; where: a place).
+  many: a number; who: a name; where: a place);
+- `dense_gap`, `lexical_gap`: how far the sentence is from the best candidate for this question.
 
 A logistic model turns them into the probability that the sentence answers the question. Its
 weights and the abstention threshold are fitted on the dev split only (`python -m eval.fit`,
@@ -41,6 +42,8 @@ FEATURES = (
     "chunk_rank",
     "unknown_share",
     "answer_type",
+    "dense_gap",
+    "lexical_gap",
 )
 # Further facts must score close to the best one to be worth quoting too, and at least this share
 # of the abstention threshold (the threshold decides whether to answer at all).
@@ -197,6 +200,12 @@ def score_sentences(
             "unknown_share": terms.unknown_share,
             "answer_type": answer_type_match(terms.question, sentence.text),
         }
+    # How far each sentence is from this question's best: scales differ between questions.
+    best_dense = max(s.features["dense"] for s in sentences)
+    best_lexical = max(s.features["lexical"] for s in sentences)
+    for sentence in sentences:
+        sentence.features["dense_gap"] = sentence.features["dense"] - best_dense
+        sentence.features["lexical_gap"] = sentence.features["lexical"] - best_lexical
         sentence.score = probability(sentence.features)
 
 
