@@ -1,11 +1,13 @@
-"""The `citedesk` command: ingest, ask, chat, bot, sources, eval."""
+"""The `citedesk` command: ingest, ask, chat, bot, sources, eval, worker."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+import signal
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -331,3 +333,71 @@ def bot() -> None:
         run_bot(settings, _desk(settings, seed_sample=True))
 
     _run(body)
+
+
+# --- worker --------------------------------------------------------------------------------
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    # `docker stop` sends SIGTERM: stop the way Ctrl-C does. Each article is committed whole,
+    # so stopping between or inside articles leaves a store that answers, and the next run
+    # completes the rest.
+    raise KeyboardInterrupt
+
+
+def _worker_log(message: str) -> None:
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    err.print(f"{stamp} worker: {message}", markup=False, highlight=False)
+
+
+@app.command()
+def worker(
+    once: Annotated[
+        bool,
+        typer.Option("--once", help="Run once and exit; exit status 1 if a source failed."),
+    ] = False,
+) -> None:
+    """Ingest FEED_URLS and CITEDESK_WATCH_DIR every FEED_POLL_MINUTES until stopped."""
+
+    def body() -> None:
+        settings = get_settings()
+        folders = [settings.watch_dir] if settings.watch_dir else []
+        sources = [*settings.feed_urls, *folders]
+        if not sources:
+            raise BadInputError("nothing to ingest: set FEED_URLS and/or CITEDESK_WATCH_DIR")
+        try:
+            with _desk(settings) as desk:
+                feeds = len(settings.feed_urls)
+                what = [
+                    f"{feeds} feed{'' if feeds == 1 else 's'}",
+                    *(f"folder {f}" for f in folders),
+                ]
+                _worker_log(
+                    f"{', '.join(what)} into the {desk.store_kind} store, "
+                    + ("once" if once else f"every {settings.feed_poll_minutes} min")
+                )
+                run = 0
+                while True:
+                    run += 1
+                    started = time.monotonic()
+                    # Only the watched folder is pruned: articles from feeds are never removed.
+                    report = desk.ingest(sources, prune=bool(folders))
+                    for error in report.errors:
+                        _worker_log(f"error: {error}")
+                    _worker_log(
+                        f"run {run}: added {report.added}, updated {report.updated}, unchanged "
+                        f"{report.unchanged}, removed {report.removed}; {report.chunks} chunks "
+                        f"written; {len(report.errors)} errors; "
+                        f"{time.monotonic() - started:.1f} s"
+                    )
+                    if once:
+                        if report.errors:
+                            raise typer.Exit(1)
+                        return
+                    time.sleep(settings.feed_poll_minutes * 60)
+        except KeyboardInterrupt:
+            _worker_log("stopped")
+
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        _run(body)
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -146,13 +146,15 @@ class Settings(BaseSettings):
     feed_urls: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         alias="FEED_URLS",
-        description="RSS/Atom feeds the bot polls for new articles (comma-separated URLs).",
+        description="RSS/Atom feeds the bot and `citedesk worker` poll for new articles "
+        "(comma-separated URLs).",
     )
     feed_poll_minutes: int = Field(
         30,
         alias="FEED_POLL_MINUTES",
         ge=1,
-        description="How often the bot polls FEED_URLS; what it adds is reported to the admins.",
+        description="How often the bot and `citedesk worker` poll FEED_URLS (and the worker "
+        "CITEDESK_WATCH_DIR); what the bot adds is reported to the admins.",
     )
     max_feed_entries: int = Field(
         50,
@@ -160,6 +162,12 @@ class Settings(BaseSettings):
         ge=1,
         le=1000,
         description="Most entries of one feed fetched in one run (newest first).",
+    )
+    watch_dir: str = Field(
+        "",
+        alias="CITEDESK_WATCH_DIR",
+        description="A folder `citedesk worker` ingests every FEED_POLL_MINUTES: new and changed "
+        ".txt/.md/.html files go in, articles whose files left it are removed. Empty: none.",
     )
 
     # --- Telegram -------------------------------------------------------------------------
