@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.2.0"
+from citedesk.version import __version__
+
 __all__ = ["Desk", "__version__"]
 
 if TYPE_CHECKING:

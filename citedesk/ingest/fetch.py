@@ -9,9 +9,9 @@ from urllib.parse import urljoin, urlparse
 
 import httpx
 
-from citedesk import __version__
 from citedesk.errors import FetchError
 from citedesk.settings import Settings
+from citedesk.version import __version__
 
 MAX_REDIRECTS = 5
 ARTICLE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/markdown")
