@@ -232,23 +232,28 @@ class AnswerEngine:
         facts: Sequence[Fact],
         fresh: dict[str, ArticleRecord | None],
     ) -> Answer:
+        # At most top_k quotes in all: each fact's lead first, then other articles reporting
+        # the same fact while there is room.
+        budget = self.settings.top_k
+        leads = [(fact, c) for fact in facts if (c := self._verified(fact.lead, fresh))][:budget]
+        room = budget - len(leads)
         citations: list[Citation] = []
         lines: list[str] = []
-        for fact in facts:
-            numbers = []
-            for sentence in [fact.lead, *fact.corroborating]:
-                citation = self._verified(sentence, fresh)
-                if citation is None:
-                    continue
+        for fact, lead in leads:
+            group = [lead]
+            for sentence in fact.corroborating:
+                if room <= 0:
+                    break
+                if citation := self._verified(sentence, fresh):
+                    group.append(citation)
+                    room -= 1
+            for citation in group:
                 citation.n = len(citations) + 1
                 citations.append(citation)
-                numbers.append(citation.n)
-            if not numbers:
-                continue
-            markers = "".join(f"[{n}]" for n in numbers)
-            quote = citations[numbers[0] - 1].quote
-            note = f" ({len(numbers)} articles report this)" if len(numbers) > 1 else ""
-            lines.append(f"{quote} {markers}{note}")
+            markers = "".join(f"[{c.n}]" for c in group)
+            reporting = 1 + len(fact.corroborating)
+            note = f" ({reporting} articles report this)" if reporting > 1 else ""
+            lines.append(f"{lead.quote} {markers}{note}")
         if not lines:
             return Answer(
                 question=question, answer=ABSTAIN_TEXT, abstained=True, resolved_question=resolved

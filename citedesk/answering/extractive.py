@@ -6,6 +6,7 @@ Every sentence of the retrieved chunks is a candidate. Each gets a few measured 
 - `dense_chunk`: cosine between the question and the sentence's chunk (its topic);
 - `lexical`: IDF-weighted share of the question's topic words (or their spellings in the corpus)
   that the sentence contains;
+- `lexical_all`: the same share counting the words no article uses (never covered);
 - `lexical_asked`: the same share over the question's words that are not names (what is asked
   about them: "age" in "What is Peskov's age?");
 - `lexical_context`: the same share over the article title, the previous sentence and the
@@ -37,6 +38,7 @@ FEATURES = (
     "dense",
     "dense_chunk",
     "lexical",
+    "lexical_all",
     "lexical_asked",
     "lexical_context",
     "chunk_rank",
@@ -49,6 +51,9 @@ FEATURES = (
 # of the abstention threshold (the threshold decides whether to answer at all).
 FOLLOWING_MARGIN = 0.35
 FOLLOWING_FLOOR = 0.5
+# Below this cosine the best sentence is about something else, whatever words it shares with the
+# question ("Who won the 2022 FIFA World Cup?" against a sentence about 2022 talks): no answer.
+MIN_DENSE = 0.2
 # Two sentences this similar from different articles report the same fact.
 SAME_FACT_SIMILARITY = 0.82
 MAX_CORROBORATING = 3
@@ -194,6 +199,7 @@ def score_sentences(
             "dense": float(np.dot(query_vector, sentence.vector)),
             "dense_chunk": chunk_dense[sentence.chunk_rank],
             "lexical": terms.coverage(sentence.text),
+            "lexical_all": terms.coverage(sentence.text) * (1.0 - terms.unknown_share),
             "lexical_asked": terms.asked_coverage(sentence.text),
             "lexical_context": terms.coverage(f"{sentence.context} {sentence.text}"),
             "chunk_rank": 1.0 / (1.0 + sentence.chunk_rank),
@@ -215,7 +221,7 @@ def select_facts(ranked: Sequence[Sentence], *, threshold: float, max_facts: int
     A new fact must score within FOLLOWING_MARGIN of the best; the same fact as reported by
     another article only needs FOLLOWING_FLOOR of the threshold.
     """
-    if not ranked or ranked[0].score < threshold:
+    if not ranked or ranked[0].score < threshold or ranked[0].dense < MIN_DENSE:
         return []
     support = FOLLOWING_FLOOR * threshold
     floor = max(support, ranked[0].score - FOLLOWING_MARGIN)

@@ -178,8 +178,8 @@ class Vocabulary:
     def unknown_names(self, question: str) -> list[str]:
         """Return names in a question that no article mentions in any spelling.
 
-        Each capitalised run after the first word is checked: "Emmanuel Macron" is unknown when
-        neither word is in any article, in any spelling.
+        The head (last word) of each capitalised run after the first word is checked, in any
+        spelling the corpus has and allowing a typo: "Emmanuel Macron" -> Macron.
         """
         tokens = _TOKEN.findall(question)
         unknown: list[str] = []
@@ -189,16 +189,11 @@ class Vocabulary:
                 run.append(token)
                 continue
             if run:
-                # A name is unknown when none of its words is known ("Emmanuel Macron"); one
-                # known word ("Batukeshwar Dat") leaves it to the evidence. "Lavrov-Birbock":
-                # each part of a hyphenated word counts on its own.
-                parts = [
-                    part
-                    for token in run
-                    for part in _POSSESSIVE.sub("", token).lower().split("-")
-                    if len(part) > 1
-                ]
-                if parts and not any(self._is_known(part) for part in parts):
+                # The head (last word) decides: "Emmanuel Macron" -> Macron, "FIFA World Cup" ->
+                # Cup. Each part of a hyphenated head counts on its own ("Lavrov-Birbock").
+                head = _POSSESSIVE.sub("", run[-1]).lower()
+                parts = [part for part in head.split("-") if len(part) > 1]
+                if parts and not all(self._is_known(part) for part in parts):
                     unknown.append(" ".join(run))
                 run = []
         return unknown
