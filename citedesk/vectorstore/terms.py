@@ -193,7 +193,8 @@ class Vocabulary:
                 # Cup. Each part of a hyphenated head counts on its own ("Lavrov-Birbock").
                 head = _POSSESSIVE.sub("", run[-1]).lower()
                 parts = [part for part in head.split("-") if len(part) > 1]
-                if parts and not all(self._is_known(part) for part in parts):
+                known = self._is_known(head) or all(self._is_known(part) for part in parts)
+                if parts and not known:
                     unknown.append(" ".join(run))
                 run = []
         return unknown
