@@ -247,9 +247,17 @@ def sources(json_output: JsonOption = False) -> None:
         if not records:
             out.print("No articles yet: run `citedesk ingest PATH`.")
             return
-        columns = ("title", "outlet", "published", "ingested", "chunks", "source")
+        columns = ("id", "title", "outlet", "published", "ingested", "chunks", "source")
         rows = [
-            (r.title, r.outlet or "", r.published or "", r.ingested_at, str(r.chunks), r.source)
+            (
+                r.id,
+                r.title,
+                r.outlet or "",
+                r.published or "",
+                r.ingested_at,
+                str(r.chunks),
+                r.source,
+            )
             for r in records
         ]
         if not out.is_terminal:  # a pipe gets one tab-separated line per article
@@ -260,6 +268,26 @@ def sources(json_output: JsonOption = False) -> None:
         for row in rows:
             table.add_row(*row)
         out.print(table)
+
+    _run(body)
+
+
+@app.command()
+def remove(
+    articles: Annotated[
+        list[str], typer.Argument(help="Article ids or sources, as `citedesk sources` shows them.")
+    ],
+    json_output: JsonOption = False,
+) -> None:
+    """Remove articles and all their chunks from the store."""
+
+    def body() -> None:
+        removed = _desk().remove(articles)
+        if json_output:
+            out.print(json.dumps({"removed": removed}), markup=False, highlight=False)
+            return
+        for article_id in removed:
+            out.print(f"removed {article_id}", markup=False, highlight=False)
 
     _run(body)
 

@@ -158,3 +158,21 @@ def test_python_dash_m_entry_points(tmp_path: Path) -> None:
     assert (
         bot.returncode == 1 and "TELEGRAM_BOT_TOKEN" in bot.stderr and "Traceback" not in bot.stderr
     )
+
+
+def test_remove_deletes_an_article_and_its_chunks(data_dir: Path) -> None:
+    runner.invoke(app, ["ingest", str(SAMPLE_CORPUS)])
+    listed = json.loads(runner.invoke(app, ["sources", "--json"]).stdout)
+    target = next(r for r in listed if r["source"].startswith("003"))
+    result = runner.invoke(app, ["remove", target["source"], "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"removed": [target["id"]]}
+    after = json.loads(runner.invoke(app, ["sources", "--json"]).stdout)
+    assert target["id"] not in {r["id"] for r in after} and len(after) == 4
+    answer = json.loads(
+        runner.invoke(app, ["ask", "What did the US send Moscow?", "--json"]).stdout
+    )
+    assert all(not c["source"].startswith("003") for c in answer["citations"])
+    missing = runner.invoke(app, ["remove", "no-such-article"])
+    assert missing.exit_code == 1 and "no stored article has the id or source" in missing.stderr
+    assert len(json.loads(runner.invoke(app, ["sources", "--json"]).stdout)) == 4
