@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
+from misbehaving import DripServer
 from typer.testing import CliRunner
 from websites import KIEL, LUBECK, NewsSite, article_html
 
@@ -14,7 +20,7 @@ from citedesk.answering import AnswerEngine
 from citedesk.cli import app
 from citedesk.errors import FetchError
 from citedesk.ingest import ingest_sources
-from citedesk.ingest.fetch import check_url
+from citedesk.ingest.fetch import check_url, fetch
 from citedesk.settings import Settings, get_settings
 from citedesk.vectorstore import open_store
 
@@ -148,3 +154,130 @@ def test_cli_feed_list_file(
         assert "Harbour Herald" in listed.stdout and "Lübeck" in listed.stdout
     finally:
         get_settings.cache_clear()
+
+
+# --- hardening: deadlines, bad sources, charsets, DNS rebinding, embedded IPv4 --------------
+@pytest.mark.parametrize("drip_headers", [False, True], ids=["body", "headers"])
+def test_a_dripping_page_is_cut_off_at_the_total_deadline(
+    tmp_path: Path, drip_headers: bool
+) -> None:
+    """One byte every 0.5 s never trips a 2 s per-read timeout; the whole fetch must stop at 2 s."""
+    drip = DripServer(KIEL.encode(), interval=0.5, drip_headers=drip_headers)
+    settings = settings_for(tmp_path, FETCH_TIMEOUT_SECONDS=2)
+    errors: list[str] = []
+    started = time.monotonic()
+
+    def fetch_it() -> None:
+        try:
+            fetch(drip.url("/story"), settings)
+        except FetchError as exc:
+            errors.append(str(exc))
+
+    worker = threading.Thread(target=fetch_it, daemon=True)
+    worker.start()
+    worker.join(timeout=6)
+    elapsed = time.monotonic() - started
+    drip.stop()
+    worker.join(timeout=5)
+    assert elapsed < 3.5, f"the fetch ran {elapsed:.1f} s past a 2 s deadline"
+    assert len(errors) == 1 and "timed out after 2 s" in errors[0], errors
+
+
+def test_cli_bad_url_and_unknown_charset_are_error_lines_and_the_rest_goes_in(
+    site: NewsSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site.page("/odd-charset", LUBECK, "text/html; charset=x-no-such-charset")
+    story = tmp_path / "story.txt"
+    story.write_text("Harbour news\n\nThe harbour in Kiel reopened on Tuesday after the storm.\n")
+    monkeypatch.setenv("CITEDESK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("FETCH_ALLOWED_NETWORKS", "127.0.0.1/32")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(
+            app, ["ingest", "http://[oops/x", str(story), site.url("/odd-charset"), "--json"]
+        )
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 2, result.stderr
+    assert any("http://[oops/x" in e and "not a valid URL" in e for e in errors), errors
+    assert any("x-no-such-charset" in e for e in errors), errors
+    assert json.loads(result.stdout)["added"] == 1
+
+
+def test_meta_charset_is_honoured(site: NewsSite, tmp_path: Path) -> None:
+    html = LUBECK.replace("<head>", '<head><meta charset="windows-1252">')
+    site.routes["/latin"] = (200, {"Content-Type": "text/html"}, html.encode("cp1252"))
+    settings = settings_for(tmp_path)
+    store = open_store(settings)
+    report = ingest_sources([site.url("/latin")], settings, store)
+    assert (report.added, report.errors) == (1, [])
+    record = store.articles(with_text=True)[0]
+    assert "Lübeck" in record.title and "Lübeck" in record.text
+
+
+def test_a_bad_entry_never_stops_a_feed_poll(site: NewsSite, tmp_path: Path) -> None:
+    site.page("/odd-charset", LUBECK, "text/html; charset=x-no-such-charset")
+    site.feed(
+        "/mixed.xml",
+        [site.url("/kiel"), "http://[oops/x", site.url("/odd-charset"), site.url("/lubeck")],
+    )
+    settings = settings_for(tmp_path)
+    store = open_store(settings)
+    report = ingest_sources([site.url("/mixed.xml")], settings, store)
+    assert report.added == 2 and len(report.errors) == 2, report.errors
+
+
+def test_the_checked_address_is_the_one_connected_to(
+    site: NewsSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebinding name answers a permitted address first, an internal one after: no second look-up."""
+    port = int(site.base.rsplit(":", 1)[1])
+    internal_hits: list[str] = []
+
+    class Internal(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            internal_hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(LUBECK)))
+            self.end_headers()
+            self.wfile.write(LUBECK.encode())
+
+    internal = ThreadingHTTPServer(("127.0.0.2", port), Internal)
+    threading.Thread(target=internal.serve_forever, daemon=True).start()
+    real_getaddrinfo = socket.getaddrinfo
+    answers = iter(["127.0.0.1"])
+
+    def rebinding_dns(host: object, *args: Any, **kwargs: Any) -> Any:
+        if host == "rebind.test":  # first answer passes the check, every later one is internal
+            host = next(answers, "127.0.0.2")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+    settings = settings_for(tmp_path)
+    try:
+        page = fetch(f"http://rebind.test:{port}/kiel", settings)
+    finally:
+        internal.shutdown()
+        internal.server_close()
+    assert internal_hits == []
+    assert "Kiel" in page.text and page.url == f"http://rebind.test:{port}/kiel"
+
+
+def test_embedded_private_ipv4_in_ipv6_is_refused(tmp_path: Path) -> None:
+    strict = Settings(_env_file=None, CITEDESK_DATA_DIR=tmp_path / "d")  # type: ignore[call-arg]
+    for literal in (
+        "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254
+        "::ffff:127.0.0.1",  # IPv4-mapped
+        "::10.0.0.1",  # IPv4-compatible
+    ):
+        with pytest.raises(FetchError, match="private or local address"):
+            check_url(f"http://[{literal}]/", strict)
