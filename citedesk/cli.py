@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import time
@@ -15,8 +16,10 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from citedesk.errors import BadInputError, CitedeskError
 from citedesk.paths import SAMPLE_CORPUS
@@ -37,6 +40,25 @@ err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+# Text from articles, URLs and files may carry terminal commands (ESC ]0;title BEL, ESC [2J, the
+# one-byte CSI \x9b) or bidi overrides that make text read differently: none of it is printed.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+# In JSON, control characters below \x20 are escaped already; escape the rest the same way.
+_UNPRINTABLE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _plain(text: object) -> str:
+    """Text safe to print: no control characters (tabs become spaces), no bidi overrides."""
+    return _UNPRINTABLE.sub("", str(text or "").replace("\t", " "))
+
+
+def _json(data: object) -> str:
+    """JSON whose strings carry no raw terminal or bidi control characters."""
+    dumped = json.dumps(data, ensure_ascii=False)
+    return _UNPRINTABLE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
 
 
 def _quiet_libraries() -> None:
@@ -62,7 +84,7 @@ def _one_line_errors() -> Iterator[None]:
     try:
         yield
     except CitedeskError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        err.print(f"error: {_plain(exc)}", markup=False, highlight=False)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         err.print("interrupted", highlight=False)
@@ -76,13 +98,13 @@ def _run(body: Callable[[], T]) -> T:
 
 
 def _desk(settings: Settings | None = None, *, seed_sample: bool = False) -> Desk:
-    """Open the Desk; with `seed_sample`, a new, empty store first gets the sample articles."""
+    """Open the Desk; with `seed_sample`, a genuinely new store first gets the sample articles."""
     from citedesk.desk import Desk
 
     desk = Desk.open(settings or get_settings())
-    if seed_sample and desk.is_empty():
+    if seed_sample and desk.is_new():
         err.print(
-            f"The store is empty: ingesting the sample corpus from {SAMPLE_CORPUS}", highlight=False
+            f"The store is new: ingesting the sample corpus from {SAMPLE_CORPUS}", highlight=False
         )
         report = desk.seed_sample()
         err.print(f"Ingested {report.added} articles ({report.chunks} chunks).", highlight=False)
@@ -126,9 +148,10 @@ def ingest(
             task = bar.add_task("ingesting", total=None)
 
             def progress(name: str, done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total, description=name[:40])
+                shown = _plain(name)
+                bar.update(task, completed=done, total=total, description=escape(shown[:40]))
                 if not err.is_terminal and not json_output:
-                    err.print(f"{done}/{total} {name}", markup=False, highlight=False)
+                    err.print(f"{done}/{total} {shown}", markup=False, highlight=False)
 
             if not paths and not feeds and not sample:
                 raise BadInputError(
@@ -137,7 +160,7 @@ def ingest(
             sources = [*(paths or []), *([str(SAMPLE_CORPUS)] if sample else [])]
             report = desk.ingest(sources, prune=prune, feed_lists=feeds or [], progress=progress)
         if json_output:
-            out.print_json(json.dumps(report.as_dict()))
+            out.print_json(json.dumps(report.as_dict()), ensure_ascii=True)
         else:
             out.print(
                 f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
@@ -145,7 +168,7 @@ def ingest(
                 highlight=False,
             )
         for error in report.errors:
-            err.print(f"error: {error}", markup=False, highlight=False)
+            err.print(f"error: {_plain(error)}", markup=False, highlight=False)
         if report.errors:
             raise typer.Exit(1)
 
@@ -155,21 +178,21 @@ def ingest(
 # --- ask and chat --------------------------------------------------------------------------
 def _print_answer(answer: Answer, json_output: bool) -> None:
     if json_output:
-        out.print(json.dumps(answer.public(), ensure_ascii=False), markup=False, highlight=False)
+        out.print(_json(answer.public()), markup=False, highlight=False)
         return
-    out.print(answer.answer, markup=False, highlight=False)
+    out.print(_plain(answer.answer), markup=False, highlight=False)
     if answer.citations:
         out.print("\nSources:", style="bold")
         for citation in answer.citations:
             outlet = f" — {citation.outlet}" if citation.outlet else ""
             date = f", {citation.published}" if citation.published else ""
             out.print(
-                f"[{citation.n}] {citation.title}{outlet} ({citation.source}{date})",
+                _plain(f"[{citation.n}] {citation.title}{outlet} ({citation.source}{date})"),
                 markup=False,
                 highlight=False,
             )
             if answer.written_by == "llm":  # the answer is the model's words: show the evidence
-                out.print(f"    “{citation.quote}”", markup=False, highlight=False)
+                out.print(f"    “{_plain(citation.quote)}”", markup=False, highlight=False)
 
 
 @app.command()
@@ -221,7 +244,7 @@ def chat(json_output: JsonOption = False) -> None:
                 answer = desk.ask(line, history)
             except BadInputError as exc:
                 failed = True
-                err.print(f"error: {exc}", markup=False, highlight=False)
+                err.print(f"error: {_plain(exc)}", markup=False, highlight=False)
                 continue
             history = [*history, Turn.from_answer(answer)][-10:]
             _print_answer(answer, json_output)
@@ -242,21 +265,24 @@ def sources(json_output: JsonOption = False) -> None:
         records = _desk().sources()
         if json_output:
             dumped = [record.model_dump(exclude={"text"}) for record in records]
-            out.print(json.dumps(dumped, ensure_ascii=False), markup=False, highlight=False)
+            out.print(_json(dumped), markup=False, highlight=False)
             return
         if not records:
             out.print("No articles yet: run `citedesk ingest PATH`.")
             return
         columns = ("id", "title", "outlet", "published", "ingested", "chunks", "source")
         rows = [
-            (
-                r.id,
-                r.title,
-                r.outlet or "",
-                r.published or "",
-                r.ingested_at,
-                str(r.chunks),
-                r.source,
+            tuple(
+                _plain(field)
+                for field in (
+                    r.id,
+                    r.title,
+                    r.outlet,
+                    r.published,
+                    r.ingested_at,
+                    r.chunks,
+                    r.source,
+                )
             )
             for r in records
         ]
@@ -266,7 +292,7 @@ def sources(json_output: JsonOption = False) -> None:
             return
         table = Table(*columns)
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*(Text(cell) for cell in row))  # Text: never read as rich markup
         out.print(table)
 
     _run(body)
@@ -287,7 +313,7 @@ def remove(
             out.print(json.dumps({"removed": removed}), markup=False, highlight=False)
             return
         for article_id in removed:
-            out.print(f"removed {article_id}", markup=False, highlight=False)
+            out.print(f"removed {_plain(article_id)}", markup=False, highlight=False)
 
     _run(body)
 
@@ -319,7 +345,11 @@ def evaluate_command(
                 out.print(category_table(report), markup=False, highlight=False)
             wrong = [result for result in report.results if not result.correct]
             for result in wrong if misses else []:
-                out.print(f"  miss [{result.category}] {result.question}", markup=False)
+                out.print(
+                    f"  miss [{result.category}] {_plain(result.question)}",
+                    markup=False,
+                    highlight=False,
+                )
 
     _run(body)
 

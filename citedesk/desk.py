@@ -56,7 +56,7 @@ class Desk:
         """
         settings = settings or get_settings()
         desk = cls(settings, open_store(settings))
-        if seed_sample and desk._store.is_empty():
+        if seed_sample and desk.is_new():
             desk.seed_sample()
         return desk
 
@@ -68,6 +68,10 @@ class Desk:
 
     def is_empty(self) -> bool:
         return self._store.is_empty()
+
+    def is_new(self) -> bool:
+        """Nothing was ever stored here: the one kind of store the sample corpus may go into."""
+        return self._store.is_new()
 
     def sources(self, *, with_text: bool = False) -> list[ArticleRecord]:
         """The stored articles, oldest first; with their text from the retriever's cache."""

@@ -8,9 +8,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import make_settings

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -34,6 +36,10 @@ class LoadedArticle:
     def with_id(self, article_id: str) -> LoadedArticle:
         return replace(self, id=article_id, source=article_id)
 
+    def chunked_at(self, chunk_chars: int) -> LoadedArticle:
+        """This article with the chunking settings in its hash: a new setting re-chunks it."""
+        return replace(self, content_hash=content_hash(self.content_hash, f"chunk={chunk_chars}"))
+
 
 def content_hash(*parts: str | None) -> str:
     digest = hashlib.sha256(PIPELINE_VERSION.encode())
@@ -43,10 +49,14 @@ def content_hash(*parts: str | None) -> str:
 
 
 def find_article_files(path: Path) -> list[Path]:
-    """Return the supported files under a path; a file is checked for its extension."""
+    """Return the supported files under a path; a file is checked for its extension.
+
+    Anything that is not a folder counts as a file here (FIFOs and devices too), so that
+    reading it says what is wrong with it instead of skipping it without a word.
+    """
     if not path.exists():
         raise BadInputError(f"{path}: no such file or folder")
-    if path.is_file():
+    if not path.is_dir():
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
             raise BadInputError(
@@ -56,7 +66,7 @@ def find_article_files(path: Path) -> list[Path]:
     return sorted(
         child
         for child in path.rglob("*")
-        if child.is_file()
+        if not child.is_dir()
         and child.suffix.lower() in SUPPORTED_SUFFIXES
         and not any(part.startswith(".") for part in child.relative_to(path).parts)
     )
@@ -125,12 +135,21 @@ def load_file(path: Path, max_bytes: int) -> LoadedArticle:
     """Read one article file."""
     where = str(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise BadInputError(f"{where}: {size} bytes is over the {max_bytes}-byte limit")
-        data = path.read_bytes()
+        # Non-blocking, so that opening a FIFO returns at once; then only a regular file is read.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(descriptor, "rb") as handle:
+            info = os.fstat(descriptor)
+            if not stat.S_ISREG(info.st_mode):
+                raise BadInputError(f"{where}: not a regular file (a FIFO, socket or device)")
+            if info.st_size > max_bytes:
+                raise BadInputError(
+                    f"{where}: {info.st_size} bytes is over the {max_bytes}-byte limit"
+                )
+            data = handle.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise BadInputError(f"{where}: over the {max_bytes}-byte limit")
     except OSError as exc:
-        raise BadInputError(f"{where}: cannot read ({exc.strerror})") from exc
+        raise BadInputError(f"{where}: cannot read ({exc.strerror or exc})") from exc
     raw = decode_article(data, where)
     return build_article(
         raw,

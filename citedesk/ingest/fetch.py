@@ -53,7 +53,9 @@ def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
     if address.ipv4_mapped or address.sixtofour:
         return address.ipv4_mapped or address.sixtofour
     packed = int(address)
-    if address in _NAT64 or (packed >> 32 == 0 and packed > 1):  # NAT64, or IPv4-compatible ::a.b.c.d
+    if address in _NAT64 or (
+        packed >> 32 == 0 and packed > 1
+    ):  # NAT64, or IPv4-compatible ::a.b.c.d
         return ipaddress.IPv4Address(packed & 0xFFFFFFFF)
     return None
 

@@ -72,6 +72,7 @@ class Ingester:
 
     def add(self, article: LoadedArticle, report: IngestReport) -> None:
         """Write one article unless the store already has this exact version."""
+        article = article.chunked_at(self._settings.chunk_chars)
         previous = self._known.get(article.id)
         if previous == article.content_hash:
             report.unchanged += 1

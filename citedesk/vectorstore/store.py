@@ -12,6 +12,7 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -211,6 +212,10 @@ class ArticleStore:
         ids = self._articles.get(limit=2, include=[])["ids"]
         return not [article_id for article_id in ids if article_id != GENERATION_ID]
 
+    def is_new(self) -> bool:
+        """Say whether nothing was ever committed here (an emptied store is not new)."""
+        return not self._articles.get(limit=1, include=[])["ids"]
+
     def close(self) -> None:
         """Release the client (embedded stores hold files open)."""
 
@@ -234,6 +239,40 @@ def _chroma_settings() -> ChromaSettings:
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_DATABASE = "chroma.sqlite3"
+# Files the store folder may hold before Chroma has written anything.
+_OURS = {"citedesk.lock"}
+
+
+def _damage(path: Path) -> str | None:
+    """Say what is wrong with an existing store folder before Chroma touches it, if anything.
+
+    SQLite happily treats a 0-byte file as a new database, and Chroma would then build an empty
+    store over it; a folder with index files but no database has lost its database.
+    """
+    database = path / _DATABASE
+    try:
+        if database.exists():
+            with database.open("rb") as handle:
+                head = handle.read(len(_SQLITE_MAGIC))
+            if head != _SQLITE_MAGIC:
+                size = database.stat().st_size
+                return f"{_DATABASE} is not a SQLite database ({size} bytes)"
+            return None
+        others = [child.name for child in path.iterdir() if child.name not in _OURS]
+    except OSError as exc:
+        return f"cannot read it ({exc})"
+    return f"{_DATABASE} is missing beside {', '.join(sorted(others)[:3])}" if others else None
+
+
+def _damaged(path: Path, what: object) -> StoreError:
+    return StoreError(
+        f"the store at {path} is damaged or unreadable: {what}. Nothing in it was changed; "
+        "restore it from a backup, or move it away to start a new store"
+    )
+
+
 class EmbeddedStore(ArticleStore):
     """A store in a folder on this machine (one writing process at a time)."""
 
@@ -246,10 +285,13 @@ class EmbeddedStore(ArticleStore):
         except OSError as exc:
             raise StoreError(f"cannot create the store folder {path}: {exc}") from exc
         hold_store_lock(path)
+        damage = _damage(path)
+        if damage:
+            raise _damaged(path, damage)
         try:
             client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
         except Exception as exc:
-            raise StoreError(f"cannot open the Chroma store at {path}: {exc}") from exc
+            raise _damaged(path, exc) from exc
         super().__init__(client, settings.collection, settings.embed_model)
 
 
