@@ -55,6 +55,10 @@ def _plain(text: object) -> str:
     return _UNPRINTABLE.sub("", str(text or "").replace("\t", " "))
 
 
+def _one_line(text: object) -> str:
+    return " ".join(_plain(text).split())
+
+
 def _json(data: object) -> str:
     """JSON whose strings carry no raw terminal or bidi control characters."""
     dumped = json.dumps(data, ensure_ascii=False)
@@ -84,7 +88,7 @@ def _one_line_errors() -> Iterator[None]:
     try:
         yield
     except CitedeskError as exc:
-        err.print(f"error: {_plain(exc)}", markup=False, highlight=False)
+        err.print(f"error: {_one_line(exc)}", markup=False, highlight=False)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         err.print("interrupted", highlight=False)
@@ -168,7 +172,7 @@ def ingest(
                 highlight=False,
             )
         for error in report.errors:
-            err.print(f"error: {_plain(error)}", markup=False, highlight=False)
+            err.print(f"error: {_one_line(error)}", markup=False, highlight=False)
         if report.errors:
             raise typer.Exit(1)
 
@@ -244,7 +248,7 @@ def chat(json_output: JsonOption = False) -> None:
                 answer = desk.ask(line, history)
             except BadInputError as exc:
                 failed = True
-                err.print(f"error: {_plain(exc)}", markup=False, highlight=False)
+                err.print(f"error: {_one_line(exc)}", markup=False, highlight=False)
                 continue
             history = [*history, Turn.from_answer(answer)][-10:]
             _print_answer(answer, json_output)

@@ -20,6 +20,7 @@ from citedesk.answering import AnswerEngine
 from citedesk.cli import app
 from citedesk.errors import FetchError
 from citedesk.ingest import ingest_sources
+from citedesk.ingest.feeds import unique_links
 from citedesk.ingest.fetch import check_url, fetch
 from citedesk.settings import Settings, get_settings
 from citedesk.vectorstore import open_store
@@ -281,3 +282,10 @@ def test_embedded_private_ipv4_in_ipv6_is_refused(tmp_path: Path) -> None:
     ):
         with pytest.raises(FetchError, match="private or local address"):
             check_url(f"http://[{literal}]/", strict)
+
+
+def test_feed_links_are_distinct_in_feed_order_up_to_the_limit() -> None:
+    entries = [{"link": f"https://news.example/{i % 7}"} for i in range(100)]
+    entries[3:3] = [{"link": "ftp://x/y"}, {"title": "no link"}, {"link": None}]
+    assert unique_links(entries, 5) == [f"https://news.example/{i}" for i in range(5)]
+    assert unique_links(entries, 50) == [f"https://news.example/{i}" for i in range(7)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import feedparser
 
@@ -22,12 +24,19 @@ def entry_urls(page: FetchedPage, limit: int) -> list[str]:
     parsed = feedparser.parse(page.text)
     if parsed.bozo and not parsed.entries:
         raise FetchError(f"{page.url}: not a readable RSS or Atom feed ({parsed.bozo_exception})")
-    urls: list[str] = []
-    for entry in parsed.entries:
+    return unique_links(parsed.entries, limit)
+
+
+def unique_links(entries: Iterable[Mapping[str, Any]], limit: int) -> list[str]:
+    """The first `limit` distinct http(s) links of feed entries, in the feed's order."""
+    urls: dict[str, None] = {}  # a dict: one look-up per entry, and it keeps the feed's order
+    for entry in entries:
         link = entry.get("link") or ""
-        if link.startswith(("http://", "https://")) and link not in urls:
-            urls.append(link)
-    return urls[:limit]
+        if isinstance(link, str) and link.startswith(("http://", "https://")):
+            urls.setdefault(link)
+            if len(urls) >= limit:
+                break
+    return list(urls)
 
 
 def read_feed_list(path: Path) -> list[str]:
