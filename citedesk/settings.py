@@ -105,7 +105,7 @@ class Settings(BaseSettings):
         alias="LLM_TIMEOUT_SECONDS",
         gt=0,
         le=600,
-        description="Time limit for one LLM call; on failure the extractive answer is shown.",
+        description="Time limit for one whole LLM call; past it the extractive answer is shown.",
     )
 
     # --- limits ---------------------------------------------------------------------------
@@ -140,7 +140,7 @@ class Settings(BaseSettings):
         alias="FETCH_TIMEOUT_SECONDS",
         gt=0,
         le=300,
-        description="Time limit for each HTTP request made while fetching an article or feed.",
+        description="Time limit for fetching one article or feed, redirects included.",
     )
 
     feed_urls: Annotated[list[str], NoDecode] = Field(
