@@ -25,7 +25,9 @@ def _punkt_modules() -> tuple[Any, Any]:
     sys.modules again, so a later `import nltk` anywhere in the process runs normally.
     """
     if "nltk" in sys.modules:  # the real package is already there: use it as it is
-        return importlib.import_module("nltk.tokenize.punkt"), importlib.import_module("nltk.tabdata")
+        return importlib.import_module("nltk.tokenize.punkt"), importlib.import_module(
+            "nltk.tabdata"
+        )
     spec = importlib.util.find_spec("nltk")
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("nltk is not installed")
@@ -37,7 +39,9 @@ def _punkt_modules() -> tuple[Any, Any]:
             stub.__path__ = [str(folder)]
             sys.modules[name] = stub
         try:
-            return importlib.import_module("nltk.tokenize.punkt"), importlib.import_module("nltk.tabdata")
+            return importlib.import_module("nltk.tokenize.punkt"), importlib.import_module(
+                "nltk.tabdata"
+            )
         finally:
             for name in set(sys.modules) - before:
                 if name == "nltk" or name.startswith("nltk."):

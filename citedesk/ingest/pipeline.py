@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import itertools
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 from llama_index.core import Document
 from llama_index.core.ingestion import IngestionPipeline
+from llama_index.core.schema import BaseNode
 
 from citedesk.errors import BadInputError, CitedeskError
 from citedesk.ingest._chunk import SentenceChunker
@@ -52,12 +56,22 @@ class IngestReport:
 
 
 T = TypeVar("T")
+# Articles embedded in one model pass: enough text to fill well-sorted batches, little enough that
+# progress moves every few seconds and memory stays small.
+_BATCH_CHARS = 150_000
+_BATCH_SOURCES = 64
+# Sources loaded ahead of the one being embedded.
+_LOAD_AHEAD = 8
 # Called with (description of the item just finished, items done, items in all).
 Progress = Callable[[str, int, int], None]
 
 
 class Ingester:
-    """Writes articles into one store with one embedding model."""
+    """Writes articles into one store with one embedding model.
+
+    Many articles are embedded together (one length-sorted model pass over all their sentences
+    fills the batches), but each is still committed on its own by `ArticleStore.write_article`.
+    """
 
     def __init__(self, settings: Settings, store: ArticleStore) -> None:
         self._store = store
@@ -65,27 +79,43 @@ class Ingester:
             transformations=[
                 SentenceChunker(chunk_chars=settings.chunk_chars),
                 SentenceEmbedder(embed_model=load_embed_model(settings.embed_model)),
-            ]
+            ],
+            # The cache would hash every node and keep every embedding in memory for a rerun
+            # that the content hashes already skip.
+            disable_cache=True,
         )
         self._settings = settings
         self._known = {record.id: record.content_hash for record in store.articles()}
 
     def add(self, article: LoadedArticle, report: IngestReport) -> None:
         """Write one article unless the store already has this exact version."""
-        previous = self._known.get(article.id)
-        if previous == article.content_hash:
-            report.unchanged += 1
+        self._add_batch([article], report)
+
+    def _is_unchanged(self, article: LoadedArticle) -> bool:
+        return self._known.get(article.id) == article.content_hash
+
+    def _add_batch(self, articles: Sequence[LoadedArticle], report: IngestReport) -> None:
+        """Embed the new or changed articles together, then commit them one by one."""
+        fresh = []
+        for article in articles:
+            if self._is_unchanged(article):
+                report.unchanged += 1
+            else:
+                fresh.append(article)
+        if not fresh:
             return
-        metadata = {
-            "article_id": article.id,
-            "content_hash": article.content_hash,
-            "title": article.title,
-            "source": article.source,
-            **({"outlet": article.outlet} if article.outlet else {}),
-            **({"published": article.published} if article.published else {}),
-        }
-        document = Document(id_=article.id, text=article.text, metadata=metadata)
-        nodes = self._pipeline.run(documents=[document])
+        nodes = self._pipeline.run(documents=[_document(article) for article in fresh])
+        by_article: dict[str, list[BaseNode]] = {article.id: [] for article in fresh}
+        for node in nodes:
+            by_article[str(node.ref_doc_id)].append(node)
+        for article in fresh:
+            try:
+                self._commit(article, by_article[article.id], report)
+            except CitedeskError as exc:
+                report.errors.append(str(exc))
+
+    def _commit(self, article: LoadedArticle, nodes: list[BaseNode], report: IngestReport) -> None:
+        previous = self._known.get(article.id)
         record = ArticleRecord(
             id=article.id,
             source=article.source,
@@ -111,14 +141,39 @@ class Ingester:
         report: IngestReport,
         progress: Progress | None = None,
     ) -> None:
-        """Load and add each source; a failure is one error line and the rest go on."""
-        for done, source in enumerate(sources, start=1):
-            try:
-                self.add(load(source), report)
-            except CitedeskError as exc:
-                report.errors.append(str(exc))
-            if progress:
-                progress(str(getattr(source, "name", source)), done, len(sources))
+        """Load and add each source; a failure is one error line and the rest go on.
+
+        Loading runs a few sources ahead in a second thread (cleaning and fetching overlap the
+        model, which releases the GIL); `progress` reports each source in order, once it and
+        every source before it are committed or failed.
+        """
+        batch: list[LoadedArticle] = []
+        finished: list[str] = []  # names of sources whose outcome waits for the batch
+        batch_chars = 0
+        done = 0
+
+        def flush() -> None:
+            nonlocal batch, finished, batch_chars, done
+            self._add_batch(batch, report)
+            for name in finished:
+                done += 1
+                if progress:
+                    progress(name, done, len(sources))
+            batch, finished, batch_chars = [], [], 0
+
+        for source, loaded in zip(sources, _load_ahead(sources, load), strict=True):
+            name = str(getattr(source, "name", source))
+            if isinstance(loaded, CitedeskError):
+                report.errors.append(str(loaded))
+            else:
+                if any(article.id == loaded.id for article in batch):
+                    flush()  # the same article twice: the later version must win
+                batch.append(loaded)
+                batch_chars += len(loaded.text)
+            finished.append(name)
+            if batch_chars >= _BATCH_CHARS or len(finished) >= _BATCH_SOURCES:
+                flush()
+        flush()
 
     def prune(self, folders: Iterable[Path], seen: set[str], report: IngestReport) -> None:
         """Remove articles stored from these folders whose files were not seen in this run."""
@@ -131,6 +186,45 @@ class Ingester:
                 self._store.delete_article(article_id)
                 del self._known[article_id]
                 report.removed += 1
+
+
+def _document(article: LoadedArticle) -> Document:
+    metadata = {
+        "article_id": article.id,
+        "content_hash": article.content_hash,
+        "title": article.title,
+        "source": article.source,
+        **({"outlet": article.outlet} if article.outlet else {}),
+        **({"published": article.published} if article.published else {}),
+    }
+    return Document(id_=article.id, text=article.text, metadata=metadata)
+
+
+def _load_ahead(
+    sources: Sequence[T], load: Callable[[T], LoadedArticle]
+) -> Iterator[LoadedArticle | CitedeskError]:
+    """Yield each source's article (or its error) in order, loading a few ahead in a thread."""
+
+    def attempt(source: T) -> LoadedArticle | CitedeskError:
+        try:
+            return load(source)
+        except CitedeskError as exc:
+            return exc
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citedesk-load")
+    try:
+        waiting: deque[Future[LoadedArticle | CitedeskError]] = deque()
+        upcoming = iter(sources)
+        for source in itertools.islice(upcoming, _LOAD_AHEAD):
+            waiting.append(pool.submit(attempt, source))
+        while waiting:
+            result = waiting.popleft().result()
+            for source in itertools.islice(upcoming, 1):
+                waiting.append(pool.submit(attempt, source))
+            yield result
+    finally:
+        # Ctrl-C or an error: loads not yet started are dropped, not waited for.
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def ingest_paths(

@@ -8,6 +8,7 @@ pooling over the attention mask, L2 normalisation.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -49,7 +50,9 @@ def _writable(folder: Path) -> bool:
 
 def model_hash(model_dir: Path) -> str:
     """Hash the model's files; memoised per (size, mtime) so the 90 MB file is read once."""
-    stats = [(name, (model_dir / name).stat()) for name in _MODEL_FILES if (model_dir / name).exists()]
+    stats = [
+        (name, (model_dir / name).stat()) for name in _MODEL_FILES if (model_dir / name).exists()
+    ]
     stat_key = hashlib.sha256(
         repr([(str(model_dir), n, s.st_size, s.st_mtime_ns) for n, s in stats]).encode()
     ).hexdigest()[:24]
@@ -65,10 +68,9 @@ def model_hash(model_dir: Path) -> str:
             while block := handle.read(1 << 20):
                 digest.update(block)
     value = digest.hexdigest()[:24]
-    try:
+    # A read-only cache still works; it just hashes again next time.
+    with contextlib.suppress(OSError):
         _write_atomically(memo, value.encode())
-    except OSError:  # a read-only cache still works, it just hashes again next time
-        pass
     return value
 
 

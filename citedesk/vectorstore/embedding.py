@@ -53,7 +53,7 @@ class OnnxEmbedding(BaseEmbedding):
         return "OnnxEmbedding"
 
     def encode(self, texts: list[str]) -> list[list[float]]:
-        return [list(map(float, row)) for row in self._encoder.encode(texts)]
+        return self._encoder.encode(texts).tolist()
 
     def _get_query_embedding(self, query: str) -> Embedding:
         return self.encode([query])[0]

@@ -1,6 +1,6 @@
 """Export the bundled embedding model to ONNX now (setup runs this; first use would otherwise).
 
-    python -m citedesk.vectorstore.export
+python -m citedesk.vectorstore.export
 """
 
 from __future__ import annotations
