@@ -18,6 +18,7 @@ Sections (each can be run alone with --only NAME, e.g. while working on one):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -102,7 +103,10 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
 
 def real_articles(folder: Path, limit: int | None = None) -> list[Path]:
     files = sorted(p for p in folder.iterdir() if p.suffix in {".txt", ".md", ".html"})
-    return files[:limit] if limit else files
+    if not limit or limit >= len(files):
+        return files
+    step = len(files) / limit  # evenly spread, so every source in the corpus is represented
+    return [files[int(i * step)] for i in range(limit)]
 
 
 def write_scaled_corpus(folder: Path, out: Path, articles: int, seed: int = 9) -> int:
@@ -430,15 +434,14 @@ def section_ingest(distractors: Path, work: Path, articles: int) -> dict[str, An
 def section_scale(
     distractors: Path, work: Path, chunks: int, questions: list[str], data: Path | None
 ) -> dict[str, Any]:
+    """Build (or finish building: unchanged articles are skipped) the scale store, then query it."""
     qfile = work / "questions.json"
     qfile.write_text(json.dumps(questions))
-    built: dict[str, Any] = {}
-    if data is None:
-        data = work / "scale-data"
-        corpus = work / "scale-corpus"
-        # ~10 chunks per article in this corpus; a little extra so the target is reached.
-        write_scaled_corpus(distractors, corpus, max(50, int(chunks / 9.5)))
-        built = run_part("ingest_ours", str(corpus), str(data))
+    data = data or work / "scale-data"
+    corpus = data.parent / f"{data.name}-corpus"
+    # About 9.5 chunks per article in this corpus; a little extra so the target is reached.
+    write_scaled_corpus(distractors, corpus, max(50, int(chunks / 9.5)))
+    built = run_part("ingest_ours", str(corpus), str(data))
     query = run_part("query", str(data), str(qfile))
     return {"ingest": built, "query": query}
 
@@ -468,14 +471,12 @@ def versions() -> dict[str, str]:
 
 def machine() -> str:
     cpu = "?"
-    try:
+    with contextlib.suppress(OSError, StopIteration):
         cpu = next(
             line.split(":", 1)[1].strip()
             for line in Path("/proc/cpuinfo").read_text().splitlines()
             if line.startswith("model name")
         )
-    except (OSError, StopIteration):
-        pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return f"{platform.platform()}; {os.cpu_count()} cores ({cpu}); {memory:.0f} GiB RAM"
 
@@ -566,7 +567,7 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
             "-",
             q["peak_rss_mb"] <= 600,
         )
-        if built:
+        if built.get("articles"):
             lines.append("")
             lines.append(
                 f"Scale store built by our ingest: {built['articles']} articles, {built['chunks']} "
@@ -604,7 +605,9 @@ def main() -> None:
     parser.add_argument("--cold-articles", type=int, default=300)
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--chunks", type=int, default=100_000, help="size of the scale store")
-    parser.add_argument("--scale-data", type=Path, help="reuse an existing scale store")
+    parser.add_argument(
+        "--scale-data", type=Path, help="keep the scale store here (a rerun finishes or reuses it)"
+    )
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--bot-ingest", type=int, default=1000)
     parser.add_argument("--baseline", type=Path, help="a checkout of the code before issue 9")
