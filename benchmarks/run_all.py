@@ -478,7 +478,11 @@ def machine() -> str:
             if line.startswith("model name")
         )
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{platform.platform()}; {os.cpu_count()} cores ({cpu}); {memory:.0f} GiB RAM"
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (
+        f"{platform.platform()}; {os.cpu_count()} cores ({cpu}); {memory:.0f} GiB RAM; "
+        f"load average at the end {load} (other jobs share this machine)"
+    )
 
 
 def render(results: dict[str, Any], args: argparse.Namespace) -> str:

@@ -94,25 +94,32 @@ class Ingester:
     def _is_unchanged(self, article: LoadedArticle) -> bool:
         return self._known.get(article.id) == article.content_hash
 
-    def _add_batch(self, articles: Sequence[LoadedArticle], report: IngestReport) -> None:
-        """Embed the new or changed articles together, then commit them one by one."""
-        fresh = []
-        for article in articles:
-            if self._is_unchanged(article):
-                report.unchanged += 1
-            else:
-                fresh.append(article)
-        if not fresh:
-            return
-        nodes = self._pipeline.run(documents=[_document(article) for article in fresh])
+    def _add_batch(
+        self,
+        articles: Sequence[LoadedArticle | None],
+        report: IngestReport,
+        done: Callable[[int], None] = lambda index: None,
+    ) -> None:
+        """Embed the new or changed articles together, then commit them one by one.
+
+        `done(i)` follows the outcome of `articles[i]` (None: a source that failed to load).
+        """
+        fresh = [a for a in articles if a is not None and not self._is_unchanged(a)]
+        nodes = self._pipeline.run(documents=[_document(a) for a in fresh]) if fresh else []
         by_article: dict[str, list[BaseNode]] = {article.id: [] for article in fresh}
         for node in nodes:
             by_article[str(node.ref_doc_id)].append(node)
-        for article in fresh:
-            try:
-                self._commit(article, by_article[article.id], report)
-            except CitedeskError as exc:
-                report.errors.append(str(exc))
+        for index, article in enumerate(articles):
+            if article is None:
+                pass
+            elif article.id not in by_article:
+                report.unchanged += 1
+            else:
+                try:
+                    self._commit(article, by_article[article.id], report)
+                except CitedeskError as exc:
+                    report.errors.append(str(exc))
+            done(index)
 
     def _commit(self, article: LoadedArticle, nodes: list[BaseNode], report: IngestReport) -> None:
         previous = self._known.get(article.id)
@@ -147,31 +154,33 @@ class Ingester:
         model, which releases the GIL); `progress` reports each source in order, once it and
         every source before it are committed or failed.
         """
-        batch: list[LoadedArticle] = []
-        finished: list[str] = []  # names of sources whose outcome waits for the batch
+        batch: list[LoadedArticle | None] = []  # None: a source that failed to load
+        names: list[str] = []
         batch_chars = 0
-        done = 0
+        finished = 0
+
+        def reported(index: int) -> None:
+            nonlocal finished
+            finished += 1
+            if progress:
+                progress(names[index], finished, len(sources))
 
         def flush() -> None:
-            nonlocal batch, finished, batch_chars, done
-            self._add_batch(batch, report)
-            for name in finished:
-                done += 1
-                if progress:
-                    progress(name, done, len(sources))
-            batch, finished, batch_chars = [], [], 0
+            nonlocal batch, names, batch_chars
+            self._add_batch(batch, report, reported)
+            batch, names, batch_chars = [], [], 0
 
         for source, loaded in zip(sources, _load_ahead(sources, load), strict=True):
-            name = str(getattr(source, "name", source))
             if isinstance(loaded, CitedeskError):
                 report.errors.append(str(loaded))
+                batch.append(None)
             else:
-                if any(article.id == loaded.id for article in batch):
+                if any(article is not None and article.id == loaded.id for article in batch):
                     flush()  # the same article twice: the later version must win
                 batch.append(loaded)
                 batch_chars += len(loaded.text)
-            finished.append(name)
-            if batch_chars >= _BATCH_CHARS or len(finished) >= _BATCH_SOURCES:
+            names.append(str(getattr(source, "name", source)))
+            if batch_chars >= _BATCH_CHARS or len(batch) >= _BATCH_SOURCES:
                 flush()
         flush()
 
