@@ -193,10 +193,14 @@ class ArticleStore:
                 meta = dict(meta or {})
                 if committed.get(str(meta.get("article_id"))) != meta.get("content_hash"):
                     continue
-                # The packed sentence vectors are read per question (chunk_sentences); keeping
+                # The packed sentence vectors are read per question (chunk_metadata); keeping
                 # them on every in-memory node would multiply the index's memory several times.
+                # They are in the top-level metadata and again inside `_node_content`, which
+                # llama-index rebuilds the node from: drop both.
                 meta.pop(VECTORS_KEY, None)
-                nodes.append(_node_from_row(chunk_id, meta, text or ""))
+                node = _node_from_row(chunk_id, meta, text or "")
+                node.metadata.pop(VECTORS_KEY, None)
+                nodes.append(node)
             if len(page["ids"]) < _PAGE:
                 break
             offset += _PAGE
