@@ -85,9 +85,9 @@ def run_part(
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def wall(argv: list[str], env: dict[str, str] | None = None) -> float:
+def wall(argv: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> float:
     started = time.perf_counter()
-    subprocess.run(argv, capture_output=True, env=env or ENV, cwd=ROOT, timeout=600)
+    subprocess.run(argv, capture_output=True, env=env or ENV, cwd=cwd, timeout=600)
     return time.perf_counter() - started
 
 
@@ -381,8 +381,9 @@ def section_cli(baseline: Path | None) -> dict[str, Any]:
         ours = [wall([PY, "-m", "citedesk", *argv]) for _ in range(5)]
         row = {"ours_s": round(statistics.median(ours), 3)}
         if baseline is not None and label != "version":
+            # `python -m` puts the working folder first on sys.path: run inside the baseline.
             env = {**ENV, "PYTHONPATH": str(baseline)}
-            before = [wall([PY, "-m", "citedesk", *argv], env) for _ in range(3)]
+            before = [wall([PY, "-m", "citedesk", *argv], env, baseline) for _ in range(3)]
             row["before_s"] = round(statistics.median(before), 3)
         result[label] = row
     return result
