@@ -17,17 +17,26 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from rich.text import Text
 
 from citedesk.errors import BadInputError, CitedeskError
 from citedesk.paths import SAMPLE_CORPUS
-from citedesk.settings import Settings, get_settings
+from citedesk.version import __version__
 
+# Heavy modules load inside the commands that need them, so that --help, --version and usage
+# errors answer at once.
 if TYPE_CHECKING:
     from citedesk.answering.models import Answer
     from citedesk.desk import Desk, EvalReport
+    from citedesk.settings import Settings
+
+
+def get_settings() -> Settings:
+    """citedesk.settings.get_settings, imported on first use (pydantic-settings is slow to load)."""
+    from citedesk.settings import get_settings as cached_settings
+
+    return cached_settings()
+
 
 app = typer.Typer(
     help="Answer questions about news articles with verified, cited passages.",
@@ -65,6 +74,24 @@ def _json(data: object) -> str:
     return _UNPRINTABLE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"citedesk {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Answer questions about news articles with verified, cited passages."""
+
+
 def _quiet_libraries() -> None:
     """Keep library chatter (progress bars, telemetry notices) off the terminal."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -74,12 +101,12 @@ def _quiet_libraries() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for name in ("chromadb", "httpx", "sentence_transformers", "transformers", "bm25s"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    try:
+    # Importing transformers takes seconds and the bundled model does not need it; when another
+    # model loads it, HF_HUB_DISABLE_PROGRESS_BARS (above) already keeps its bars off.
+    if "transformers" in sys.modules:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-    except ImportError:  # pragma: no cover
-        pass
 
 
 @contextmanager
@@ -139,6 +166,16 @@ def ingest(
     """Ingest articles; unchanged ones are skipped and changed ones replaced."""
 
     def body() -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        if not paths and not feeds and not sample:
+            raise BadInputError("give files, folders or URLs to ingest, --feeds FILE, or --sample")
         desk = _desk()
         with Progress(
             TextColumn("[progress.description]{task.description}"),
@@ -157,10 +194,6 @@ def ingest(
                 if not err.is_terminal and not json_output:
                     err.print(f"{done}/{total} {shown}", markup=False, highlight=False)
 
-            if not paths and not feeds and not sample:
-                raise BadInputError(
-                    "give files, folders or URLs to ingest, --feeds FILE, or --sample"
-                )
             sources = [*(paths or []), *([str(SAMPLE_CORPUS)] if sample else [])]
             report = desk.ingest(sources, prune=prune, feed_lists=feeds or [], progress=progress)
         if json_output:
@@ -294,6 +327,8 @@ def sources(json_output: JsonOption = False) -> None:
             for row in rows:
                 out.print("\t".join(row), markup=False, highlight=False)
             return
+        from rich.table import Table
+
         table = Table(*columns)
         for row in rows:
             table.add_row(*(Text(cell) for cell in row))  # Text: never read as rich markup

@@ -2,25 +2,79 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import re
+import sys
+import threading
+import types
 from functools import lru_cache
 from pathlib import Path
-
-import nltk
-from nltk.tokenize.punkt import PunktTokenizer
+from typing import Any
 
 _PARAGRAPH = re.compile(r"[^\n]+")
+_IMPORT_LOCK = threading.Lock()
+
+
+def _punkt_modules() -> tuple[Any, Any]:
+    """Import nltk's punkt module without running `nltk/__init__.py`.
+
+    `import nltk` takes about 1.8 s here because its __init__ pulls in scipy and scikit-learn;
+    punkt itself needs only a few small nltk modules. While punkt loads, `nltk` and
+    `nltk.tokenize` are bare package stubs; afterwards every nltk module loaded that way leaves
+    sys.modules again, so a later `import nltk` anywhere in the process runs normally.
+    """
+    if "nltk" in sys.modules:  # the real package is already there: use it as it is
+        return importlib.import_module("nltk.tokenize.punkt"), importlib.import_module(
+            "nltk.tabdata"
+        )
+    spec = importlib.util.find_spec("nltk")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("nltk is not installed")
+    root = Path(next(iter(spec.submodule_search_locations)))
+    with _IMPORT_LOCK:
+        before = set(sys.modules)
+        for name, folder in (("nltk", root), ("nltk.tokenize", root / "tokenize")):
+            stub = types.ModuleType(name)
+            stub.__path__ = [str(folder)]
+            sys.modules[name] = stub
+        try:
+            return importlib.import_module("nltk.tokenize.punkt"), importlib.import_module(
+                "nltk.tabdata"
+            )
+        finally:
+            for name in set(sys.modules) - before:
+                if name == "nltk" or name.startswith("nltk."):
+                    del sys.modules[name]
+
+
+def _nltk_cache() -> Path:
+    # llama-index ships the punkt tables, so nothing is downloaded at run time; find them without
+    # importing llama_index.core (1.6 s).
+    spec = importlib.util.find_spec("llama_index.core")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("llama-index-core is not installed")
+    core = Path(next(iter(spec.submodule_search_locations)))
+    return core / "_static" / "nltk_cache"
 
 
 @lru_cache(maxsize=1)
-def _punkt() -> PunktTokenizer:
-    # llama-index ships the punkt tables, so nothing is downloaded at run time.
-    import llama_index.core
-
-    cache = Path(llama_index.core.__file__).parent / "_static" / "nltk_cache"
-    if str(cache) not in nltk.data.path:
-        nltk.data.path.insert(0, str(cache))
-    return PunktTokenizer("english")
+def _punkt() -> Any:
+    punkt, tabdata = _punkt_modules()
+    # What `PunktTokenizer("english")` loads (punkt.load_punkt_params), read with plain open():
+    # nltk.data's checked opener looks its search path up in the whole nltk package.
+    tables = _nltk_cache() / "tokenizers" / "punkt_tab" / "english"
+    decoder = tabdata.PunktDecoder()
+    params = punkt.PunktParameters()
+    with (tables / "collocations.tab").open(encoding="utf-8") as lines:
+        params.collocations = set(decoder.tab2tups(lines))
+    with (tables / "sent_starters.txt").open(encoding="utf-8") as lines:
+        params.sent_starters = decoder.txt2set(lines)
+    with (tables / "abbrev_types.txt").open(encoding="utf-8") as lines:
+        params.abbrev_types = decoder.txt2set(lines)
+    with (tables / "ortho_context.tab").open(encoding="utf-8") as lines:
+        params.ortho_context = decoder.tab2intdict(lines)
+    return punkt.PunktSentenceTokenizer(params)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

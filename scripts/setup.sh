@@ -50,4 +50,10 @@ if [ "$(installed_torch)" != "$TORCH_VERSION" ]; then
   fi
 fi
 install -e ".[dev]"
+# Export the bundled embedding model to ONNX now rather than on the first question.
+if ! HF_HUB_OFFLINE=1 .venv/bin/python -m citedesk.vectorstore.export >>"$log" 2>&1; then
+  cat "$log" >&2
+  echo "setup failed: exporting the embedding model to ONNX" >&2
+  exit 1
+fi
 echo "$want" > "$stamp"

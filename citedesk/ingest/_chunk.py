@@ -51,6 +51,8 @@ class SentenceChunker(NodeParser):
         prefix = chunk_id_prefix(document.id_)
         content_hash = str(document.metadata["content_hash"])
         excluded = [key for key in document.metadata if key not in EMBEDDED_METADATA]
+        # Computed once: it hashes the whole article, which per chunk cost more than chunking.
+        source = document.as_related_node_info()
         chunks = []
         for index, group in enumerate(groups):
             start, end = group[0][0], group[-1][1]
@@ -64,7 +66,7 @@ class SentenceChunker(NodeParser):
                     metadata={"chunk_index": index, "start": start, "end": end, "_spans": group},
                     excluded_embed_metadata_keys=[*excluded, *_BOOKKEEPING],
                     excluded_llm_metadata_keys=[*excluded, *_BOOKKEEPING],
-                    relationships={NodeRelationship.SOURCE: document.as_related_node_info()},
+                    relationships={NodeRelationship.SOURCE: source},
                 )
             )
         return chunks

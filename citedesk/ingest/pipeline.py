@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import itertools
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 from llama_index.core import Document
 from llama_index.core.ingestion import IngestionPipeline
+from llama_index.core.schema import BaseNode
 
 from citedesk.errors import BadInputError, CitedeskError
 from citedesk.ingest._chunk import SentenceChunker
@@ -52,12 +56,22 @@ class IngestReport:
 
 
 T = TypeVar("T")
+# Articles embedded in one model pass: enough text to fill well-sorted batches, little enough that
+# progress moves every few seconds and memory stays small.
+_BATCH_CHARS = 150_000
+_BATCH_SOURCES = 64
+# Sources loaded ahead of the one being embedded.
+_LOAD_AHEAD = 8
 # Called with (description of the item just finished, items done, items in all).
 Progress = Callable[[str, int, int], None]
 
 
 class Ingester:
-    """Writes articles into one store with one embedding model."""
+    """Writes articles into one store with one embedding model.
+
+    Many articles are embedded together (one length-sorted model pass over all their sentences
+    fills the batches), but each is still committed on its own by `ArticleStore.write_article`.
+    """
 
     def __init__(self, settings: Settings, store: ArticleStore) -> None:
         self._store = store
@@ -65,28 +79,52 @@ class Ingester:
             transformations=[
                 SentenceChunker(chunk_chars=settings.chunk_chars),
                 SentenceEmbedder(embed_model=load_embed_model(settings.embed_model)),
-            ]
+            ],
+            # The cache would hash every node and keep every embedding in memory for a rerun
+            # that the content hashes already skip.
+            disable_cache=True,
         )
         self._settings = settings
         self._known = {record.id: record.content_hash for record in store.articles()}
 
     def add(self, article: LoadedArticle, report: IngestReport) -> None:
         """Write one article unless the store already has this exact version."""
-        article = article.chunked_at(self._settings.chunk_chars)
+        self._add_batch([article], report)
+
+    def _is_unchanged(self, article: LoadedArticle) -> bool:
+        return self._known.get(article.id) == article.content_hash
+
+    def _add_batch(
+        self,
+        articles: Sequence[LoadedArticle | None],
+        report: IngestReport,
+        done: Callable[[int], None] = lambda index: None,
+    ) -> None:
+        """Embed the new or changed articles together, then commit them one by one.
+
+        `done(i)` follows the outcome of `articles[i]` (None: a source that failed to load).
+        """
+        # The chunk size is part of an article's version: a changed setting re-chunks it.
+        articles = [a.chunked_at(self._settings.chunk_chars) if a else None for a in articles]
+        fresh = [a for a in articles if a is not None and not self._is_unchanged(a)]
+        nodes = self._pipeline.run(documents=[_document(a) for a in fresh]) if fresh else []
+        by_article: dict[str, list[BaseNode]] = {article.id: [] for article in fresh}
+        for node in nodes:
+            by_article[str(node.ref_doc_id)].append(node)
+        for index, article in enumerate(articles):
+            if article is None:
+                pass
+            elif article.id not in by_article:
+                report.unchanged += 1
+            else:
+                try:
+                    self._commit(article, by_article[article.id], report)
+                except CitedeskError as exc:
+                    report.errors.append(str(exc))
+            done(index)
+
+    def _commit(self, article: LoadedArticle, nodes: list[BaseNode], report: IngestReport) -> None:
         previous = self._known.get(article.id)
-        if previous == article.content_hash:
-            report.unchanged += 1
-            return
-        metadata = {
-            "article_id": article.id,
-            "content_hash": article.content_hash,
-            "title": article.title,
-            "source": article.source,
-            **({"outlet": article.outlet} if article.outlet else {}),
-            **({"published": article.published} if article.published else {}),
-        }
-        document = Document(id_=article.id, text=article.text, metadata=metadata)
-        nodes = self._pipeline.run(documents=[document])
         record = ArticleRecord(
             id=article.id,
             source=article.source,
@@ -112,14 +150,41 @@ class Ingester:
         report: IngestReport,
         progress: Progress | None = None,
     ) -> None:
-        """Load and add each source; a failure is one error line and the rest go on."""
-        for done, source in enumerate(sources, start=1):
-            try:
-                self.add(load(source), report)
-            except CitedeskError as exc:
-                report.errors.append(str(exc))
+        """Load and add each source; a failure is one error line and the rest go on.
+
+        Loading runs a few sources ahead in a second thread (cleaning and fetching overlap the
+        model, which releases the GIL); `progress` reports each source in order, once it and
+        every source before it are committed or failed.
+        """
+        batch: list[LoadedArticle | None] = []  # None: a source that failed to load
+        names: list[str] = []
+        batch_chars = 0
+        finished = 0
+
+        def reported(index: int) -> None:
+            nonlocal finished
+            finished += 1
             if progress:
-                progress(str(getattr(source, "name", source)), done, len(sources))
+                progress(names[index], finished, len(sources))
+
+        def flush() -> None:
+            nonlocal batch, names, batch_chars
+            self._add_batch(batch, report, reported)
+            batch, names, batch_chars = [], [], 0
+
+        for source, loaded in zip(sources, _load_ahead(sources, load), strict=True):
+            if isinstance(loaded, CitedeskError):
+                report.errors.append(str(loaded))
+                batch.append(None)
+            else:
+                if any(article is not None and article.id == loaded.id for article in batch):
+                    flush()  # the same article twice: the later version must win
+                batch.append(loaded)
+                batch_chars += len(loaded.text)
+            names.append(str(getattr(source, "name", source)))
+            if batch_chars >= _BATCH_CHARS or len(batch) >= _BATCH_SOURCES:
+                flush()
+        flush()
 
     def prune(self, folders: Iterable[Path], seen: set[str], report: IngestReport) -> None:
         """Remove articles stored from these folders whose files were not seen in this run."""
@@ -132,6 +197,45 @@ class Ingester:
                 self._store.delete_article(article_id)
                 del self._known[article_id]
                 report.removed += 1
+
+
+def _document(article: LoadedArticle) -> Document:
+    metadata = {
+        "article_id": article.id,
+        "content_hash": article.content_hash,
+        "title": article.title,
+        "source": article.source,
+        **({"outlet": article.outlet} if article.outlet else {}),
+        **({"published": article.published} if article.published else {}),
+    }
+    return Document(id_=article.id, text=article.text, metadata=metadata)
+
+
+def _load_ahead(
+    sources: Sequence[T], load: Callable[[T], LoadedArticle]
+) -> Iterator[LoadedArticle | CitedeskError]:
+    """Yield each source's article (or its error) in order, loading a few ahead in a thread."""
+
+    def attempt(source: T) -> LoadedArticle | CitedeskError:
+        try:
+            return load(source)
+        except CitedeskError as exc:
+            return exc
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citedesk-load")
+    try:
+        waiting: deque[Future[LoadedArticle | CitedeskError]] = deque()
+        upcoming = iter(sources)
+        for source in itertools.islice(upcoming, _LOAD_AHEAD):
+            waiting.append(pool.submit(attempt, source))
+        while waiting:
+            result = waiting.popleft().result()
+            for source in itertools.islice(upcoming, 1):
+                waiting.append(pool.submit(attempt, source))
+            yield result
+    finally:
+        # Ctrl-C or an error: loads not yet started are dropped, not waited for.
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def ingest_paths(

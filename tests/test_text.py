@@ -1,0 +1,79 @@
+"""Sentence spans: punkt loaded without `import nltk` splits exactly as nltk's PunktTokenizer."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from citedesk.ingest._clean import clean_article
+from citedesk.paths import SAMPLE_CORPUS
+from citedesk.text import sentence_spans
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _distractors() -> list[Path]:
+    """100 real news articles from the shared corpus beside the checkout, when it is there."""
+    configured = os.environ.get("CITEDESK_DISTRACTORS")
+    folders = [Path(configured)] if configured else []
+    folders += [parent / "shared" / "corpus" / "distractors" for parent in ROOT.parents]
+    folder = next((f for f in folders if f.is_dir()), None)
+    if folder is None:
+        return []
+    files = sorted(folder.iterdir())
+    random.Random(7).shuffle(files)
+    return files[:100]
+
+
+def _reference_spans(text: str) -> list[tuple[int, int]]:
+    """The spans citedesk computed before: nltk imported whole, PunktTokenizer('english')."""
+    import llama_index.core
+    import nltk
+    from nltk.tokenize.punkt import PunktTokenizer
+
+    cache = str(Path(llama_index.core.__file__).parent / "_static" / "nltk_cache")
+    if cache not in nltk.data.path:
+        nltk.data.path.insert(0, cache)
+    tokenizer = PunktTokenizer("english")
+    spans = []
+    for paragraph in re.finditer(r"[^\n]+", text):
+        for start, end in tokenizer.span_tokenize(paragraph.group()):
+            if text[paragraph.start() + start : paragraph.start() + end].strip():
+                spans.append((paragraph.start() + start, paragraph.start() + end))
+    return spans
+
+
+def test_spans_are_identical_to_nltk_punkt_on_sample_and_distractor_articles() -> None:
+    files = sorted(SAMPLE_CORPUS.glob("*.txt")) + _distractors()
+    compared = 0
+    for path in files:
+        raw = path.read_text(encoding="utf-8", errors="replace")
+        for text in (raw, clean_article(raw).text):
+            assert sentence_spans(text) == _reference_spans(text), path.name
+            compared += 1
+    assert compared >= 10
+
+
+def test_sentence_spans_do_not_import_nltk_whole() -> None:
+    code = (
+        "import sys\n"
+        "from citedesk.text import sentence_spans\n"
+        "print(sentence_spans('Mr. Smith went to Washington. He arrived on Jan. 3.'))\n"
+        "print(sorted(m for m in ('nltk', 'scipy', 'sklearn', 'llama_index.core') if m in sys.modules))\n"
+        "import nltk\n"  # the real package still imports afterwards
+        "print(callable(nltk.word_tokenize))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines() == ["[(0, 29), (30, 51)]", "[]", "True"]
