@@ -172,7 +172,7 @@ def part_ingest_ours(corpus: str, data: str) -> dict[str, Any]:
     from citedesk.vectorstore.embedding import load_embed_model
 
     settings = settings_for(Path(data))
-    load_embed_model(settings.embed_model)  # the model load is not ingest time
+    load_embed_model(settings.retrieval.embed_model)  # the model load is not ingest time
     store = open_store(settings)
     started = time.perf_counter()
     report = ingest_sources([corpus], settings, store)
@@ -195,11 +195,11 @@ def _texts_we_embed(corpus: str) -> list[str]:
 
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
 
-    splitter = SentenceChunker(chunk_chars=settings.chunk_chars)
+    splitter = SentenceChunker(chunk_chars=settings.retrieval.chunk_chars)
     texts: dict[str, None] = {}
     for path in find_article_files(Path(corpus)):
         try:
-            article = load_file(path, settings.max_article_bytes)
+            article = load_file(path, settings.fetching.max_article_bytes)
         except Exception:
             continue
         for node in splitter([_document(article)]):

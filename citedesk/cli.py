@@ -245,7 +245,7 @@ def ask(
         if k is not None:
             if not 1 <= k <= 10:
                 raise BadInputError("-k must be between 1 and 10")
-            settings = settings.model_copy(update={"top_k": k})
+            settings = settings.replace(CITEDESK_TOP_K=k)
         desk = _desk(settings, seed_sample=True)
         _print_answer(desk.ask(question), json_output)
 
@@ -456,20 +456,20 @@ def worker(
 
     def body() -> None:
         settings = get_settings()
-        folders = [settings.watch_dir] if settings.watch_dir else []
-        sources = [*settings.feed_urls, *folders]
+        folders = [settings.fetching.watch_dir] if settings.fetching.watch_dir else []
+        sources = [*settings.fetching.feed_urls, *folders]
         if not sources:
             raise BadInputError("nothing to ingest: set FEED_URLS and/or CITEDESK_WATCH_DIR")
         try:
             with _desk(settings) as desk:
-                feeds = len(settings.feed_urls)
+                feeds = len(settings.fetching.feed_urls)
                 what = [
                     f"{feeds} feed{'' if feeds == 1 else 's'}",
                     *(f"folder {f}" for f in folders),
                 ]
                 _worker_log(
                     f"{', '.join(what)} into the {desk.store_kind} store, "
-                    + ("once" if once else f"every {settings.feed_poll_minutes} min")
+                    + ("once" if once else f"every {settings.fetching.feed_poll_minutes} min")
                 )
                 run = 0
                 while True:
@@ -489,7 +489,7 @@ def worker(
                         if report.errors:
                             raise typer.Exit(1)
                         return
-                    time.sleep(settings.feed_poll_minutes * 60)
+                    time.sleep(settings.fetching.feed_poll_minutes * 60)
         except KeyboardInterrupt:
             _worker_log("stopped")
 

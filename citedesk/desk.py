@@ -189,7 +189,7 @@ class Desk:
         return VerifiedQuotes(
             embed_model=self.engine.embed_model,
             vocabulary=retriever.vocabulary,
-            top_n=top_n or self.settings.top_k,
+            top_n=top_n or self.settings.retrieval.top_k,
             threshold=self.engine.threshold,
         )
 

@@ -1,4 +1,4 @@
-"""Write .env.example from the Settings class, so the two never drift apart."""
+"""Write .env.example from the Settings sections, so the two never drift apart."""
 
 from __future__ import annotations
 
@@ -15,10 +15,13 @@ HEADER = """# citedesk settings. Copy to .env and edit; an empty value keeps the
 
 def render() -> str:
     lines = [HEADER]
-    for name, field in Settings.model_fields.items():
-        default = "" if field.default_factory or name == "data_dir" else field.default
-        lines.extend(f"# {line}" for line in textwrap.wrap(field.description or "", 96))
-        lines.append(f"{field.alias}={default}\n")
+    for section, model in Settings.sections().items():
+        lines.append(f"# === {section}: {model.__doc__}\n")
+        for name, field in model.model_fields.items():
+            default = "" if field.default_factory or name == "data_dir" else field.default
+            default = "" if default is None else default
+            lines.extend(f"# {line}" for line in textwrap.wrap(field.description or "", 96))
+            lines.append(f"{field.alias}={default}\n")
     return "\n".join(lines)
 
 

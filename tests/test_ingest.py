@@ -72,7 +72,7 @@ def test_changed_article_replaces_its_old_text(store_settings: Settings, sample_
     assert (report.added, report.updated, report.unchanged) == (0, 1, 4)
     texts = " ".join(node.text for node in store.chunk_nodes())
     assert "nine-hour talks in Lyon" in texts and "eight-hour talks in Paris" not in texts
-    retriever = HybridRetriever(store, load_embed_model(store_settings.embed_model), 8)
+    retriever = HybridRetriever(store, load_embed_model(store_settings.retrieval.embed_model), 8)
     found = " ".join(r.node.text for r in retriever.retrieve("How long were the talks in Paris?"))
     assert "eight-hour" not in found
 
@@ -163,10 +163,12 @@ def test_a_write_interrupted_before_its_commit_is_never_citable(
         text=half_written,
         metadata={"article_id": record.id, "content_hash": "f" * 64, "title": record.title},
     )
-    nodes = SentenceChunker(chunk_chars=store_settings.chunk_chars).get_nodes_from_documents(
-        [document]
+    nodes = SentenceChunker(
+        chunk_chars=store_settings.retrieval.chunk_chars
+    ).get_nodes_from_documents([document])
+    nodes = SentenceEmbedder(embed_model=load_embed_model(store_settings.retrieval.embed_model))(
+        nodes
     )
-    nodes = SentenceEmbedder(embed_model=load_embed_model(store_settings.embed_model))(nodes)
     store.vector_store.add(nodes)  # ...and here the process is killed: no record upsert
     engine = AnswerEngine(store_settings, store)
     answer = engine.ask("How long were the talks in Rome?")

@@ -117,13 +117,11 @@ def chat_server() -> Iterator[ChatServer]:
 def llm_engine(
     engine: AnswerEngine, sample_settings: Settings, chat_server: ChatServer
 ) -> AnswerEngine:
-    settings = sample_settings.model_copy(
-        update={
-            "llm_base_url": chat_server.url,
-            "llm_model": "test-model",
-            "llm_api_key": "k-123",
-            "llm_timeout_seconds": 1,
-        }
+    settings = sample_settings.replace(
+        LLM_BASE_URL=chat_server.url,
+        LLM_MODEL="test-model",
+        LLM_API_KEY="k-123",
+        LLM_TIMEOUT_SECONDS=1,
     )
     llm = AnswerEngine(settings, engine.store)
     llm.retriever = engine.retriever  # share the loaded indexes
@@ -210,7 +208,7 @@ def test_a_model_call_has_a_total_deadline(
     ).encode()
     drip = DripServer(body, "application/json", interval=0.4)
     llm_engine.chat = OpenAICompatibleChat(
-        llm_engine.settings.model_copy(update={"llm_base_url": drip.url("/v1")})
+        llm_engine.settings.replace(LLM_BASE_URL=drip.url("/v1"))
     )
     answers: list[Answer] = []
     started = time.monotonic()

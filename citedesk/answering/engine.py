@@ -48,15 +48,15 @@ class AnswerEngine:
     ) -> None:
         self.settings = settings
         self.store = store
-        self.chat = chat or (OpenAICompatibleChat(settings) if settings.llm_base_url else None)
-        self.embed_model = load_embed_model(settings.embed_model)
-        self.retriever = HybridRetriever(store, self.embed_model, settings.retrieve_k)
+        self.chat = chat or (OpenAICompatibleChat(settings) if settings.llm.base_url else None)
+        self.embed_model = load_embed_model(settings.retrieval.embed_model)
+        self.retriever = HybridRetriever(store, self.embed_model, settings.retrieval.retrieve_k)
         self._sentences: dict[tuple[str, str], list[tuple[int, int]]] = {}
 
     # --- input ----------------------------------------------------------------------------
     def check_question(self, question: str) -> str:
         """Return the question tidied, or raise BadInputError saying what is wrong."""
-        limit = self.settings.max_question_chars
+        limit = self.settings.retrieval.max_question_chars
         if len(question) > 4 * limit:  # too long to be worth tidying
             raise BadInputError(
                 f"the question is {len(question):,} characters long; the limit is {limit:,}"
@@ -87,7 +87,9 @@ class AnswerEngine:
         # A name no article mentions in any spelling cannot be answered about.
         if not ranked or self.retriever.vocabulary.unknown_names(resolved):
             return self._abstain(question, resolved)
-        facts = select_facts(ranked, threshold=self.threshold, max_facts=self.settings.top_k)
+        facts = select_facts(
+            ranked, threshold=self.threshold, max_facts=self.settings.retrieval.top_k
+        )
         fresh: dict[str, ArticleRecord | None] = {}
         extractive = self._compose(question, resolved, facts, fresh)
         if self.chat is None or extractive.abstained:
@@ -97,7 +99,11 @@ class AnswerEngine:
     @property
     def threshold(self) -> float:
         """The abstention threshold: the setting if given, else the one fitted on dev."""
-        return self.settings.min_relevance if self.settings.min_relevance else _weights.THRESHOLD
+        return (
+            self.settings.retrieval.min_relevance
+            if self.settings.retrieval.min_relevance
+            else _weights.THRESHOLD
+        )
 
     def rank(self, question: str, frame: TimeFrame | None = None) -> list[Sentence]:
         """Every candidate sentence for a (standalone) question, best first."""
@@ -234,7 +240,7 @@ class AnswerEngine:
     ) -> Answer:
         # At most top_k quotes in all: each fact's lead first, then other articles reporting
         # the same fact while there is room.
-        budget = self.settings.top_k
+        budget = self.settings.retrieval.top_k
         leads = [(fact, c) for fact in facts if (c := self._verified(fact.lead, fresh))][:budget]
         room = budget - len(leads)
         citations: list[Citation] = []

@@ -57,11 +57,11 @@ class OpenAICompatibleChat:
 
     def __init__(self, settings: Settings) -> None:
         self._headers = (
-            {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
+            {"Authorization": f"Bearer {settings.llm.api_key}"} if settings.llm.api_key else {}
         )
-        self._base_url = settings.llm_base_url.rstrip("/")
-        self._timeout = settings.llm_timeout_seconds
-        self._model = settings.llm_model
+        self._base_url = settings.llm.base_url.rstrip("/")
+        self._timeout = settings.llm.timeout_seconds
+        self._model = settings.llm.model
 
     def complete(self, messages: list[dict[str, str]]) -> str:
         """Ask the model; the whole call, however slowly the server answers, ends on time."""

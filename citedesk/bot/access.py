@@ -9,7 +9,7 @@ from citedesk.settings import Settings
 
 def is_admin(update: Update, settings: Settings) -> bool:
     user = update.effective_user
-    return bool(user and user.id in settings.admin_user_ids)
+    return bool(user and user.id in settings.telegram.admin_user_ids)
 
 
 def is_allowed(update: Update, settings: Settings) -> bool:
@@ -17,6 +17,11 @@ def is_allowed(update: Update, settings: Settings) -> bool:
     if is_admin(update, settings):
         return True
     user, chat = update.effective_user, update.effective_chat
-    if settings.allowed_user_ids and not (user and user.id in settings.allowed_user_ids):
+    if settings.telegram.allowed_user_ids and not (
+        user and user.id in settings.telegram.allowed_user_ids
+    ):
         return False
-    return not (settings.allowed_chat_ids and not (chat and chat.id in settings.allowed_chat_ids))
+    return not (
+        settings.telegram.allowed_chat_ids
+        and not (chat and chat.id in settings.telegram.allowed_chat_ids)
+    )

@@ -81,9 +81,9 @@ def protect_logs(token: str) -> None:
 
 
 def file_base_url(settings: Settings) -> str:
-    if settings.telegram_file_base_url:
-        return settings.telegram_file_base_url
-    base = settings.telegram_api_base_url.rstrip("/")
+    if settings.telegram.file_base_url:
+        return settings.telegram.file_base_url
+    base = settings.telegram.api_base_url.rstrip("/")
     return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
 
 
@@ -100,18 +100,18 @@ async def _on_startup(application: Application) -> None:
 
 def build_application(settings: Settings, desk: Desk) -> Application:
     """Wire the handlers, rate limiter and persistence around a Desk."""
-    token = check_token(settings.telegram_bot_token)
+    token = check_token(settings.telegram.bot_token)
     protect_logs(token)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.store.data_dir.mkdir(parents=True, exist_ok=True)
     persistence = PicklePersistence(
-        filepath=settings.data_dir / "bot-conversations.pickle",
+        filepath=settings.store.data_dir / "bot-conversations.pickle",
         store_data=PersistenceInput(bot_data=False, user_data=False, callback_data=False),
         update_interval=5,
     )
     application = (
         ApplicationBuilder()
         .token(token)
-        .base_url(settings.telegram_api_base_url)
+        .base_url(settings.telegram.api_base_url)
         .base_file_url(file_base_url(settings))
         .rate_limiter(AIORateLimiter(max_retries=3))
         .persistence(persistence)
@@ -135,10 +135,10 @@ def build_application(settings: Settings, desk: Desk) -> Application:
         MessageHandler(private & ~filters.TEXT & ~filters.COMMAND, handlers.on_other)
     )
     application.add_error_handler(handlers.on_error)
-    if settings.feed_urls and application.job_queue is not None:
+    if settings.fetching.feed_urls and application.job_queue is not None:
         application.job_queue.run_repeating(
             handlers.poll_feeds,
-            interval=settings.feed_poll_minutes * 60,
+            interval=settings.fetching.feed_poll_minutes * 60,
             first=FIRST_FEED_POLL_SECONDS,
             name="poll-feeds",
         )
@@ -147,9 +147,9 @@ def build_application(settings: Settings, desk: Desk) -> Application:
 
 def run_bot(settings: Settings, desk: Desk) -> None:
     """Run the bot until interrupted: long polling, or a webhook when WEBHOOK_URL is set."""
-    check_token(settings.telegram_bot_token)
+    check_token(settings.telegram.bot_token)
     application = build_application(settings, desk)
-    if settings.webhook_url:
+    if settings.telegram.webhook_url:
         application.run_webhook(**webhook_options(settings))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
@@ -157,16 +157,16 @@ def run_bot(settings: Settings, desk: Desk) -> None:
 
 def webhook_options(settings: Settings) -> dict[str, Any]:
     """Arguments for run_webhook()/start_webhook(): where to listen, the URL, the secret token."""
-    url = urlparse(settings.webhook_url)
+    url = urlparse(settings.telegram.webhook_url)
     if url.scheme != "https" and url.hostname not in {"127.0.0.1", "localhost"}:
         raise ConfigError("WEBHOOK_URL must be https:// (Telegram only calls HTTPS webhooks)")
     # Telegram sends the secret in X-Telegram-Bot-Api-Secret-Token; PTB rejects calls without it.
-    secret = settings.webhook_secret or secrets.token_urlsafe(32).replace("=", "")
+    secret = settings.telegram.webhook_secret or secrets.token_urlsafe(32).replace("=", "")
     return {
-        "listen": settings.webhook_listen,
-        "port": settings.webhook_port,
+        "listen": settings.telegram.webhook_listen,
+        "port": settings.telegram.webhook_port,
         "url_path": url.path.lstrip("/"),
-        "webhook_url": settings.webhook_url,
+        "webhook_url": settings.telegram.webhook_url,
         "secret_token": secret,
         "allowed_updates": Update.ALL_TYPES,
     }

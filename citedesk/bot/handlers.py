@@ -141,7 +141,7 @@ async def answer_question(
     async with svc.chat_lock(message.chat_id):
         typing = asyncio.create_task(keep_typing(message))
         try:
-            turns = history(context, svc.settings.conversation_idle_minutes)
+            turns = history(context, svc.settings.telegram.conversation_idle_minutes)
             try:
                 answer = await svc.run(svc.desk.ask, question, turns)
             except BadInputError as exc:
@@ -333,7 +333,7 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     message, svc = found
     records = await svc.run(svc.desk.sources)
-    per_page = svc.settings.sources_page_size
+    per_page = svc.settings.telegram.sources_page_size
     first_page = render.sources_page(records, 0, per_page)
     await reply_html(message, first_page, _sources_markup(0, len(records), per_page))
 
@@ -397,9 +397,10 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
         await reply_html(message, render.escape(f"{name}: send a .txt, .md or .html file."))
         return
-    if (document.file_size or 0) > svc.settings.max_article_bytes:
+    if (document.file_size or 0) > svc.settings.fetching.max_article_bytes:
         await reply_html(
-            message, render.escape(f"{name}: larger than {svc.settings.max_article_bytes} bytes.")
+            message,
+            render.escape(f"{name}: larger than {svc.settings.fetching.max_article_bytes} bytes."),
         )
         return
     data = bytes(await (await document.get_file()).download_as_bytearray())
@@ -423,11 +424,11 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Ingest what the configured feeds list and tell the admins what was added."""
     svc = services(context)
-    report = await svc.run(svc.desk.ingest, svc.settings.feed_urls)
+    report = await svc.run(svc.desk.ingest, svc.settings.fetching.feed_urls)
     log.info("feed poll: %s", report.as_dict())
     if not (report.added or report.updated or report.errors):
         return
-    for admin in svc.settings.admin_user_ids:
+    for admin in svc.settings.telegram.admin_user_ids:
         with contextlib.suppress(BadRequest, Forbidden):  # an admin who never started the bot
             await context.bot.send_message(
                 admin, "Feeds polled. " + _summary(report), parse_mode=ParseMode.HTML
@@ -449,7 +450,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
         page = int(data.split(":")[1])
         records = await svc.run(svc.desk.sources)
-        per_page = svc.settings.sources_page_size
+        per_page = svc.settings.telegram.sources_page_size
         page = max(0, min(page, (len(records) - 1) // per_page))
         with contextlib.suppress(BadRequest):  # "message is not modified" on a double tap
             await query.edit_message_text(

@@ -90,8 +90,10 @@ def check_url(url: str, settings: Settings) -> tuple[str, str]:
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
     if not addresses:
         raise FetchError(f"{url}: cannot resolve {parsed.host}")
-    if not settings.allow_private_urls:
-        allowed = [ipaddress.ip_network(n, strict=False) for n in settings.fetch_allowed_networks]
+    if not settings.fetching.allow_private_urls:
+        allowed = [
+            ipaddress.ip_network(n, strict=False) for n in settings.fetching.allowed_networks
+        ]
         for address in addresses:
             if any(address in network for network in allowed):
                 continue
@@ -153,8 +155,8 @@ def fetch(url: str, settings: Settings) -> FetchedPage:
 
 
 def _fetch(url: str, settings: Settings) -> FetchedPage:
-    limit = settings.max_article_bytes
-    seconds = settings.fetch_timeout_seconds
+    limit = settings.fetching.max_article_bytes
+    seconds = settings.fetching.timeout_seconds
     transport = DeadlineTransport(seconds, pins={})
     with httpx.Client(
         timeout=seconds,

@@ -77,8 +77,8 @@ class Ingester:
         self._store = store
         self._pipeline = IngestionPipeline(
             transformations=[
-                SentenceChunker(chunk_chars=settings.chunk_chars),
-                SentenceEmbedder(embed_model=load_embed_model(settings.embed_model)),
+                SentenceChunker(chunk_chars=settings.retrieval.chunk_chars),
+                SentenceEmbedder(embed_model=load_embed_model(settings.retrieval.embed_model)),
             ],
             # The cache would hash every node and keep every embedding in memory for a rerun
             # that the content hashes already skip.
@@ -105,7 +105,9 @@ class Ingester:
         `done(i)` follows the outcome of `articles[i]` (None: a source that failed to load).
         """
         # The chunk size is part of an article's version: a changed setting re-chunks it.
-        articles = [a.chunked_at(self._settings.chunk_chars) if a else None for a in articles]
+        articles = [
+            a.chunked_at(self._settings.retrieval.chunk_chars) if a else None for a in articles
+        ]
         fresh = [a for a in articles if a is not None and not self._is_unchanged(a)]
         nodes = self._pipeline.run(documents=[_document(a) for a in fresh]) if fresh else []
         by_article: dict[str, list[BaseNode]] = {article.id: [] for article in fresh}
@@ -273,7 +275,7 @@ def _ingest_files(
     seen: set[str] = set()
 
     def load(file: Path) -> LoadedArticle:
-        article = load_file(file, settings.max_article_bytes)
+        article = load_file(file, settings.fetching.max_article_bytes)
         seen.add(article.id)
         return article
 
@@ -314,7 +316,7 @@ def _ingest_url(
         if not looks_like_feed(page):
             ingester.add(article_from_page(page, url), report)
             return
-        entries = entry_urls(page, settings.max_feed_entries)
+        entries = entry_urls(page, settings.fetching.max_feed_entries)
     except CitedeskError as exc:
         report.errors.append(str(exc))
         return
@@ -359,8 +361,8 @@ def ingest_upload(
     try:
         if suffix not in SUPPORTED_SUFFIXES:
             raise BadInputError(f"{name}: send a .txt, .md or .html file")
-        if len(data) > settings.max_article_bytes:
-            raise BadInputError(f"{name}: larger than {settings.max_article_bytes} bytes")
+        if len(data) > settings.fetching.max_article_bytes:
+            raise BadInputError(f"{name}: larger than {settings.fetching.max_article_bytes} bytes")
         article = build_article(
             decode_article(data, name),
             article_id=article_id,

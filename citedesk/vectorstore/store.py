@@ -306,7 +306,7 @@ class EmbeddedStore(ArticleStore):
         _GENERATIONS[(self._folder, self._prefix)] = generation
 
     def __init__(self, settings: Settings) -> None:
-        path = settings.chroma_dir
+        path = settings.store.chroma_dir
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -316,12 +316,12 @@ class EmbeddedStore(ArticleStore):
         if damage:
             raise _damaged(path, damage)
         self._folder = path.resolve()
-        self._prefix = settings.collection
+        self._prefix = settings.store.collection
         try:
             client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
         except Exception as exc:
             raise _damaged(path, exc) from exc
-        super().__init__(client, settings.collection, settings.embed_model)
+        super().__init__(client, settings.store.collection, settings.retrieval.embed_model)
 
 
 class ServerStore(ArticleStore):
@@ -330,10 +330,10 @@ class ServerStore(ArticleStore):
     kind = "server"
 
     def __init__(self, settings: Settings) -> None:
-        url = urlparse(settings.chroma_url)
+        url = urlparse(settings.store.chroma_url)
         if url.scheme not in {"http", "https"} or not url.hostname:
             raise StoreError(
-                f"CHROMA_URL must look like http://host:port, not {settings.chroma_url!r}"
+                f"CHROMA_URL must look like http://host:port, not {settings.store.chroma_url!r}"
             )
         try:
             client = chromadb.HttpClient(
@@ -345,11 +345,11 @@ class ServerStore(ArticleStore):
             client.heartbeat()
         except Exception as exc:
             raise StoreError(
-                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}"
+                f"cannot reach the Chroma server at {settings.store.chroma_url}: {exc}"
             ) from exc
-        super().__init__(client, settings.collection, settings.embed_model)
+        super().__init__(client, settings.store.collection, settings.retrieval.embed_model)
 
 
 def open_store(settings: Settings) -> ArticleStore:
     """Open the store the settings name: a Chroma server if CHROMA_URL is set, else embedded."""
-    return ServerStore(settings) if settings.chroma_url else EmbeddedStore(settings)
+    return ServerStore(settings) if settings.store.chroma_url else EmbeddedStore(settings)
