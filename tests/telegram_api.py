@@ -127,8 +127,10 @@ def utf16_length(text: str) -> int:
 class FakeTelegram:
     """The Bot API, a user population and a record of everything the bot sent."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, port: int = 0, *, unauthorized: bool = False) -> None:
         self.token = token
+        # Answer every call with 401 Unauthorized, as Telegram does for a revoked token.
+        self.unauthorized = unauthorized
         self._lock = threading.Condition()
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -143,7 +145,8 @@ class FakeTelegram:
         self.webhook: dict[str, Any] = {}
         self._failures: dict[str, list[ApiError]] = {}
         self._drops: dict[str, int] = {}
-        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
+        self._delays: dict[str, list[float]] = {}
+        self._server = _QuietServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self.last_update_offset = 0
@@ -278,6 +281,16 @@ class FakeTelegram:
                 self.rejections.append((method, "connection dropped"))
                 return True
             return False
+
+    def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
+        """Carry out the next calls of a method, then wait before answering (a slow Bot API)."""
+        with self._lock:
+            self._delays.setdefault(method, []).extend([seconds] * times)
+
+    def _take_delay(self, method: str) -> float:
+        with self._lock:
+            pending = self._delays.get(method)
+            return pending.pop(0) if pending else 0.0
 
     def reject_next(self, method: str, description: str, code: int = 400) -> None:
         """Answer the next call of a method with an error, as Telegram sometimes does."""
@@ -492,7 +505,7 @@ class FakeTelegram:
                 match = re.fullmatch(r"/bot([^/]+)/(\w+)", unquote(urlparse(self.path).path))
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode("utf-8") if length else ""
-                if not match or match.group(1) != api.token:
+                if not match or match.group(1) != api.token or api.unauthorized:
                     self._reply(401, b'{"ok":false,"error_code":401,"description":"Unauthorized"}')
                     return
                 params = _parse_body(self.headers.get("Content-Type", ""), body)
@@ -510,6 +523,8 @@ class FakeTelegram:
                     if exc.retry_after is not None:
                         payload["parameters"] = {"retry_after": exc.retry_after}
                     status = exc.code
+                if delay := api._take_delay(match.group(2)):
+                    time.sleep(delay)
                 self._reply(status, json.dumps(payload).encode())
 
         return Handler

@@ -60,3 +60,24 @@ def test_wider_passage_and_source_pages_fit_whatever_the_article_holds() -> None
     page = render.sources_page(records, 0, 8)
     assert len(page) <= MAX_TEXT
     visible_html_text(page)
+
+
+def test_each_citation_shows_its_publication_date() -> None:
+    answer = _answer(["The port reopened.", "Ferries sail again."])
+    answer.citations[0].published = "2024-03-05"
+    answer.citations[0].outlet = "Harbour Herald"
+    shown = [visible_html_text(p) for p in render.answer_paragraphs(answer)]
+    assert "— T, Harbour Herald, 2024-03-05 · a.txt" in shown[0]
+    assert "— T · a.txt" in shown[1]  # no date known: none shown
+
+
+def test_huge_outlet_title_url_and_question_still_fit() -> None:
+    answer = _answer(["<&> " * 800], title="&" * 2000)
+    citation = answer.citations[0]
+    citation.outlet = "&" * 5000
+    citation.published = "2024-03-05"
+    citation.source = "https://news.example/" + "&" * 3000
+    for case in (answer, Answer(question="&" * 1000, answer="", abstained=True, citations=[])):
+        messages = render.split_messages(render.answer_paragraphs(case))
+        assert all(len(m) <= MAX_TEXT for m in messages)
+        assert all(utf16_length(visible_html_text(m)) <= MAX_TEXT for m in messages)

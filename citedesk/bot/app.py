@@ -9,20 +9,21 @@ from typing import Any
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     PersistenceInput,
     PicklePersistence,
+    TypeHandler,
     filters,
 )
 
-from citedesk.bot import handlers
-from citedesk.bot.services import SERVICES_KEY, BotServices
+from citedesk.bot import access, admin, buttons, commands, failures, questions
+from citedesk.bot.context import CONTEXT_TYPES, BotApplication
 from citedesk.desk import Desk
 from citedesk.errors import ConfigError
 from citedesk.settings import Settings
@@ -38,6 +39,8 @@ COMMANDS = [
     BotCommand("sources", "The articles I know"),
     BotCommand("reset", "Forget our conversation"),
     BotCommand("ingest", "Add an article by URL (admins)"),
+    BotCommand("remove", "Remove an article by id or source (admins)"),
+    BotCommand("feeds", "Feeds and the last poll (admins)"),
     BotCommand("stats", "Store and usage figures (admins)"),
 ]
 
@@ -87,18 +90,22 @@ def file_base_url(settings: Settings) -> str:
     return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
 
 
-async def _on_startup(application: Application) -> None:
+async def _on_startup(application: BotApplication) -> None:
     """Register the command menu and say that the bot is up (the token is never logged)."""
     await application.bot.set_my_commands(COMMANDS)
-    services = application.bot_data[SERVICES_KEY]
     log.info(
         "citedesk bot @%s is running (store: %s); Ctrl-C stops it",
         application.bot.username,
-        services.desk.store_kind,
+        application.bot_data.desk.store_kind,
     )
 
 
-def build_application(settings: Settings, desk: Desk) -> Application:
+async def _on_shutdown(application: BotApplication) -> None:
+    """Let the worker threads go (a running ingest finishes its current article on its own)."""
+    application.bot_data.shutdown()
+
+
+def build_application(settings: Settings, desk: Desk) -> BotApplication:
     """Wire the handlers, rate limiter and persistence around a Desk."""
     token = check_token(settings.telegram.bot_token)
     protect_logs(token)
@@ -116,28 +123,38 @@ def build_application(settings: Settings, desk: Desk) -> Application:
         .rate_limiter(AIORateLimiter(max_retries=3))
         .persistence(persistence)
         .concurrent_updates(64)
+        .context_types(CONTEXT_TYPES)
         .post_init(_on_startup)
+        .post_shutdown(_on_shutdown)
         .build()
     )
-    application.bot_data[SERVICES_KEY] = BotServices(settings=settings, desk=desk)
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("start", handlers.start))
-    application.add_handler(CommandHandler("help", handlers.help_command))
-    application.add_handler(CommandHandler("reset", handlers.reset))
-    application.add_handler(CommandHandler("ask", handlers.ask_command))
-    application.add_handler(CommandHandler("sources", handlers.sources))
-    application.add_handler(CommandHandler("stats", handlers.stats))
-    application.add_handler(CommandHandler("ingest", handlers.ingest_command))
-    application.add_handler(CallbackQueryHandler(handlers.on_button))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.on_text))
-    application.add_handler(MessageHandler(filters.Document.ALL, handlers.on_document))
+    application.bot_data.bind(settings, desk)
+    # Access is checked once, before any handler: strangers' updates stop here.
+    application.add_handler(TypeHandler(Update, access.admit), group=-1)
+    for name, callback in [
+        ("start", commands.start),
+        ("help", commands.help_command),
+        ("reset", commands.reset),
+        ("sources", commands.sources),
+        ("ask", questions.ask_command),
+        ("stats", admin.stats),
+        ("ingest", admin.ingest_command),
+        ("remove", admin.remove_command),
+        ("feeds", admin.feeds_command),
+    ]:
+        application.add_handler(CommandHandler(name, callback))
+    application.add_handler(CallbackQueryHandler(buttons.on_button))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, questions.on_text))
+    application.add_handler(MessageHandler(filters.Document.ALL, admin.on_document))
     application.add_handler(
-        MessageHandler(private & ~filters.TEXT & ~filters.COMMAND, handlers.on_other)
+        MessageHandler(
+            filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.COMMAND, commands.on_other
+        )
     )
-    application.add_error_handler(handlers.on_error)
+    application.add_error_handler(failures.on_error)
     if settings.fetching.feed_urls and application.job_queue is not None:
         application.job_queue.run_repeating(
-            handlers.poll_feeds,
+            admin.poll_feeds,
             interval=settings.fetching.feed_poll_minutes * 60,
             first=FIRST_FEED_POLL_SECONDS,
             name="poll-feeds",
@@ -146,13 +163,28 @@ def build_application(settings: Settings, desk: Desk) -> Application:
 
 
 def run_bot(settings: Settings, desk: Desk) -> None:
-    """Run the bot until interrupted: long polling, or a webhook when WEBHOOK_URL is set."""
-    check_token(settings.telegram.bot_token)
+    """Run the bot until interrupted: long polling, or a webhook when WEBHOOK_URL is set.
+
+    A Telegram error that stops the bot (a rejected token, an unreachable Bot API) becomes one
+    ConfigError line with the token redacted: PTB's own messages quote the token.
+    """
+    token = check_token(settings.telegram.bot_token)
     application = build_application(settings, desk)
-    if settings.telegram.webhook_url:
-        application.run_webhook(**webhook_options(settings))
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        if settings.telegram.webhook_url:
+            application.run_webhook(**webhook_options(settings))
+        else:
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except TelegramError as exc:
+        raise ConfigError(startup_error(exc, token)) from None
+
+
+def startup_error(error: TelegramError, token: str) -> str:
+    """Say in one line, without the token, why the bot could not start."""
+    if isinstance(error, InvalidToken):
+        return "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check it with @BotFather"
+    text = " ".join(str(error).replace(token, "<token>").split())
+    return f"the bot could not start: {type(error).__name__}: {text}"
 
 
 def webhook_options(settings: Settings) -> dict[str, Any]:

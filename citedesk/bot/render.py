@@ -11,20 +11,29 @@ MAX_MESSAGE = 4096
 # A single quote longer than this is shortened so that its message still fits.
 MAX_QUOTE = 3000
 MAX_TITLE = 300
+MAX_OUTLET = 100
+# A longer link is shown as text, so a quote (3000), title, outlet and link fit in 4096.
+MAX_HREF = 400
 
 
 def _source_line(citation: Citation) -> str:
-    outlet = f", {escape(citation.outlet)}" if citation.outlet else ""
-    source = citation.source
-    shown = (
-        f'<a href="{escape(source, quote=True)}">source</a>'
-        if source.startswith(("http://", "https://"))
-        else escape(source)
+    """The title, outlet and publication date (YYYY-MM-DD) beside a link to the source."""
+    details = "".join(
+        f", {shortened(detail, MAX_OUTLET)}"
+        for detail in (citation.outlet, citation.published)
+        if detail
     )
-    return f"— <i>{_shortened(citation.title, MAX_TITLE)}</i>{outlet} · {shown}"
+    source = citation.source
+    href = escape(source, quote=True)
+    shown = (
+        f'<a href="{href}">source</a>'
+        if source.startswith(("http://", "https://")) and len(href) <= MAX_HREF
+        else shortened(source, MAX_TITLE)
+    )
+    return f"— <i>{shortened(citation.title, MAX_TITLE)}</i>{details} · {shown}"
 
 
-def _shortened(text: str, limit: int) -> str:
+def shortened(text: str, limit: int) -> str:
     """Escape text, shortening it at a word so that the escaped form fits the limit."""
     escaped = escape(text)
     while len(escaped) > limit:
@@ -39,20 +48,21 @@ def _shortened(text: str, limit: int) -> str:
 
 
 def _quote(text: str) -> str:
-    return f"<blockquote>{_shortened(text, MAX_QUOTE)}</blockquote>"
+    return f"<blockquote>{shortened(text, MAX_QUOTE)}</blockquote>"
 
 
 def answer_paragraphs(answer: Answer) -> list[str]:
     """Return the answer as HTML paragraphs: each fact's quotes with their numbered sources."""
     if answer.abstained:
         return [
-            f"I could not find an answer to “{escape(answer.question)}” in the articles I have."
+            f"I could not find an answer to “{shortened(answer.question, MAX_QUOTE)}” in the "
+            "articles I have."
         ]
     by_number = {citation.n: citation for citation in answer.citations}
     if answer.written_by == "llm":
         # The model's checked text, then every passage it cites, so each claim can be read at source.
         cited = [f"<b>[{c.n}]</b>{_quote(c.quote)}{_source_line(c)}" for c in answer.citations]
-        return [_shortened(answer.answer, MAX_QUOTE), *cited]
+        return [shortened(answer.answer, MAX_QUOTE), *cited]
     paragraphs = []
     for line in answer.answer.split("\n\n"):
         numbers = [int(n) for n in CITATION_MARKER.findall(line) if int(n) in by_number]
@@ -69,7 +79,7 @@ def answer_paragraphs(answer: Answer) -> list[str]:
             paragraphs.append(
                 f"{header}<b>[{n}]</b>{_quote(citation.quote)}{_source_line(citation)}"
             )
-    return paragraphs or [escape(answer.answer)]
+    return paragraphs or [shortened(answer.answer, MAX_QUOTE)]
 
 
 def split_messages(paragraphs: list[str], limit: int = MAX_MESSAGE) -> list[str]:
@@ -96,18 +106,31 @@ def split_messages(paragraphs: list[str], limit: int = MAX_MESSAGE) -> list[str]
     return messages
 
 
+def split_lines(lines: list[str], limit: int = MAX_MESSAGE) -> list[str]:
+    """Join HTML lines (each built to fit) into as few messages as fit, one line apart."""
+    messages: list[str] = []
+    for line in lines:
+        if messages and len(messages[-1]) + 1 + len(line) <= limit:
+            messages[-1] += "\n" + line
+        else:
+            if len(line) > limit:
+                raise ValueError("a line longer than a message; shorten it where it is built")
+            messages.append(line)
+    return messages
+
+
 def passage_html(citation_n: int, title: str, passage: str, quote: str) -> str:
     """Show the wider passage with the quoted sentences in bold; always fits one message."""
     start = passage.find(quote)
     if start < 0 or len(escape(passage)) > MAX_QUOTE:
-        body = _shortened(passage, MAX_QUOTE)
+        body = shortened(passage, MAX_QUOTE)
     else:
         body = (
             escape(passage[:start])
             + f"<b>{escape(quote)}</b>"
             + escape(passage[start + len(quote) :])
         )
-    title_html = _shortened(title, MAX_TITLE)
+    title_html = shortened(title, MAX_TITLE)
     return f"<b>[{citation_n}]</b> <i>{title_html}</i>\n<blockquote>{body}</blockquote>"
 
 
@@ -119,7 +142,9 @@ def sources_page(records: list[ArticleRecord], page: int, per_page: int) -> str:
     for index, record in enumerate(
         records[page * per_page : (page + 1) * per_page], start=page * per_page + 1
     ):
-        details = ", ".join(escape(x) for x in (record.outlet, record.published) if x)
-        title = _shortened(record.title, MAX_TITLE)
+        details = ", ".join(
+            shortened(x, MAX_OUTLET) for x in (record.outlet, record.published) if x
+        )
+        title = shortened(record.title, MAX_TITLE)
         lines.append(f"{index}. {title}" + (f" ({details})" if details else ""))
     return "\n".join(lines)
