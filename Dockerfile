@@ -19,11 +19,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN pip install --index-url https://download.pytorch.org/whl/cpu "torch==${TORCH_VERSION}"
 
 # The package (with its sample corpus and the bundled embedding model) from a copy of the sources
-# that is removed again; the image keeps only the installed package.
+# that is removed again; the image keeps only the installed package and the embedding model
+# exported to ONNX (under /usr/local/share/citedesk/onnx), so no question waits for the export.
 COPY pyproject.toml README.md LICENSE /tmp/citedesk/
 COPY citedesk /tmp/citedesk/citedesk
 RUN pip install /tmp/citedesk \
-    && rm -rf /tmp/citedesk
+    && rm -rf /tmp/citedesk \
+    && python -m citedesk.vectorstore.export
 
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin citedesk \
     && mkdir -p /data \

@@ -122,6 +122,8 @@ def write_scaled_corpus(folder: Path, out: Path, articles: int, seed: int = 9) -
         paragraphs = [p.strip() for p in body.split("\n") if len(p.strip()) > 80]
         if paragraphs:
             sources.append((title.strip(), paragraphs))
+    # Both outlets mixed from the start (the files sort by outlet, and one writes far longer).
+    rng.shuffle(sources)
     written = 0
     for index in range(articles):
         if index < len(sources):

@@ -29,16 +29,20 @@ _OPSET = 17
 _EXPORT_LOCK = threading.Lock()
 
 
-def cache_root() -> Path:
-    """Where exports live: $CITEDESK_MODEL_CACHE, else inside the venv if writable, else ~/.cache."""
+def cache_roots() -> list[Path]:
+    """Where exports may live, searched in order: $CITEDESK_MODEL_CACHE, the environment's prefix
+    (a venv, or the system Python in the Docker image, filled at build time), ~/.cache."""
     configured = os.environ.get("CITEDESK_MODEL_CACHE")
     if configured:
-        return Path(configured)
-    in_venv = Path(sys.prefix) / "share" / "citedesk" / "onnx"
-    if sys.prefix != sys.base_prefix and _writable(in_venv):
-        return in_venv
+        return [Path(configured)]
     xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "citedesk" / "onnx"
+    return [Path(sys.prefix) / "share" / "citedesk" / "onnx", Path(xdg) / "citedesk" / "onnx"]
+
+
+def cache_root() -> Path:
+    """Where a new export is written: the first of `cache_roots` that this user may write."""
+    roots = cache_roots()
+    return next((root for root in roots if _writable(root)), roots[-1])
 
 
 def _writable(folder: Path) -> bool:
@@ -56,11 +60,10 @@ def model_hash(model_dir: Path) -> str:
     stat_key = hashlib.sha256(
         repr([(str(model_dir), n, s.st_size, s.st_mtime_ns) for n, s in stats]).encode()
     ).hexdigest()[:24]
+    for root in cache_roots():
+        with contextlib.suppress(OSError):
+            return (root / "hashes" / stat_key).read_text().strip()
     memo = cache_root() / "hashes" / stat_key
-    try:
-        return memo.read_text().strip()
-    except OSError:
-        pass
     digest = hashlib.sha256()
     for name, _ in stats:
         digest.update(name.encode() + b"\0")
@@ -75,7 +78,12 @@ def model_hash(model_dir: Path) -> str:
 
 
 def onnx_path(model_dir: Path) -> Path:
-    return cache_root() / model_hash(model_dir) / "model.onnx"
+    """The export for this model: an existing one in any cache root, else where to write it."""
+    key = model_hash(model_dir)
+    for root in cache_roots():
+        if (root / key / "model.onnx").exists():
+            return root / key / "model.onnx"
+    return cache_root() / key / "model.onnx"
 
 
 def ensure_onnx(model_dir: Path) -> Path:
