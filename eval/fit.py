@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from citedesk.answering import followup
-from citedesk.answering.dates import time_frame
 from citedesk.answering.evaluation import conversation, holds_gold, load_items
 from citedesk.answering.extractive import FEATURES, MIN_DENSE
 from citedesk.desk import Desk
@@ -30,6 +27,7 @@ from citedesk.settings import Settings
 WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "citedesk" / "answering" / "_weights.py"
 MAX_WRONG_REFUSALS = 0.05
 L2 = 1e-3
+CALIBRATION_FEATURES = ("dense", "lexical_all", "lexical_asked", "unknown_share")
 
 
 def logistic_regression(x: np.ndarray, y: np.ndarray, steps: int = 4000) -> np.ndarray:
@@ -46,12 +44,54 @@ def logistic_regression(x: np.ndarray, y: np.ndarray, steps: int = 4000) -> np.n
     return weights
 
 
+def pairwise_regression(
+    x: np.ndarray, y: np.ndarray, groups: np.ndarray, steps: int = 3000
+) -> np.ndarray:
+    """Return [bias, weights...]: a ranking fitted on pairs, then calibrated to probabilities.
+
+    Each question's answer sentences should outscore its other candidates (a pairwise logistic
+    loss, every question weighing the same); a one-feature logistic regression on the ranking
+    score then turns it into a probability, which the abstention threshold needs.
+    """
+    left: list[np.ndarray] = []
+    pair_weight: list[np.ndarray] = []
+    for group in np.unique(groups):
+        rows = np.flatnonzero(groups == group)
+        positives, negatives = rows[y[rows] == 1], rows[y[rows] == 0]
+        if not len(positives) or not len(negatives):
+            continue
+        diff = (x[positives][:, None, :] - x[negatives][None, :, :]).reshape(-1, x.shape[1])
+        left.append(diff)
+        pair_weight.append(np.full(len(diff), 1.0 / len(diff)))
+    d, w = np.vstack(left), np.concatenate(pair_weight)
+    w = w / w.sum()
+    weights = np.zeros(x.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-d @ weights))
+        gradient = d.T @ ((p - 1) * w) + L2 * weights
+        weights -= 1.0 * gradient
+    # Calibration: the ranking score plus the features that say how good the best candidate is
+    # in absolute terms (a pairwise fit cannot see them: they cancel within a question).
+    levels = [FEATURES.index(name) for name in CALIBRATION_FEATURES]
+    calibration = logistic_regression(np.hstack([(x @ weights)[:, None], x[:, levels]]), y)
+    combined = calibration[1] * weights
+    combined[levels] += calibration[2:]
+    return np.r_[calibration[0], combined]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("dev", type=Path)
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--dry-run", action="store_true", help="Print, do not write the file.")
     parser.add_argument("--corpora", help="Only items of these corpora (comma-separated).")
+    parser.add_argument(
+        "--objective",
+        choices=["pointwise", "pairwise"],
+        default="pairwise",
+        help="Fit each sentence on its own, or each question's answers against its other "
+        "candidates (then calibrated).",
+    )
     args = parser.parse_args()
     if "test" in args.dev.name:
         sys.exit("refusing to fit on a test split")
@@ -64,28 +104,31 @@ def main() -> None:
         items = [item for item in items if item.corpus in args.corpora.split(",")]
     rows: list[list[float]] = []
     labels: list[int] = []
+    groups: list[int] = []
     per_item: list[tuple[bool, bool, list[dict[str, float]], bool]] = []
     for item in items:
         history = conversation(desk, item)
-        question = engine.check_question(item.question)
-        resolved = followup.resolve(question, history, engine.retriever.vocabulary.proper_nouns)
-        frame = time_frame(resolved, item.asked_on or date.today())
-        ranked = engine.rank(resolved, frame)
-        vetoed = bool(engine.retriever.vocabulary.unknown_names(resolved)) or (
-            not ranked or ranked[0].dense < MIN_DENSE
+        evidence = engine.evidence(
+            engine.check_question(item.question), history, today=item.asked_on
         )
+        ranked = evidence.ranked
+        vetoed = bool(evidence.unknown_names) or not ranked or ranked[0].dense < MIN_DENSE
         features = [s.features for s in ranked]
         found = False
         for sentence in ranked:
-            if item.abstain:
-                break
-            label = holds_gold(sentence.text, item.gold)
+            # An unanswerable question's candidates are all negatives: they teach calibration.
+            label = not item.abstain and holds_gold(sentence.text, item.gold)
             found = found or label
             rows.append([sentence.features[name] for name in FEATURES])
             labels.append(int(label))
+            groups.append(len(per_item))
         per_item.append((item.abstain, found, features, vetoed))
     x, y = np.array(rows), np.array(labels, dtype=float)
-    weights = logistic_regression(x, y)
+    weights = (
+        pairwise_regression(x, y, np.array(groups))
+        if args.objective == "pairwise"
+        else logistic_regression(x, y)
+    )
     print(f"{len(items)} dev items, {len(y)} candidate rows, {int(y.sum())} positive")
     print("bias", round(weights[0], 3), dict(zip(FEATURES, np.round(weights[1:], 3), strict=True)))
 

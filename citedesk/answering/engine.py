@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 from llama_index.core.schema import NodeWithScore, QueryBundle
@@ -28,6 +30,7 @@ from citedesk.vectorstore.embedding import load_embed_model
 from citedesk.vectorstore.retrieve import HybridRetriever
 from citedesk.vectorstore.sentences import unpack_sentences
 from citedesk.vectorstore.store import ArticleRecord, ArticleStore
+from citedesk.vectorstore.terms import content_stems
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,15 @@ DATE_MATCH_BONUS = 0.25
 RECENCY_TIE = 0.05
 # Passages an LLM may cite: the best sentences, more than the extractive answer quotes.
 LLM_PASSAGES = 6
+
+
+@dataclass
+class Evidence:
+    """A question made standalone, its candidate sentences best first, and any unknown names."""
+
+    resolved: str
+    ranked: list[Sentence]
+    unknown_names: list[str] = field(default_factory=list)
 
 
 class AnswerEngine:
@@ -80,21 +92,34 @@ class AnswerEngine:
         """
         tidied = self.check_question(question)
         question = " ".join(question.split())  # shown back as typed
-        self.retriever.refresh()
-        resolved = followup.resolve(tidied, history, self.retriever.vocabulary.proper_nouns)
-        frame = time_frame(resolved, today or date.today())
-        ranked = self.rank(resolved, frame)
-        # A name no article mentions in any spelling cannot be answered about.
-        if not ranked or self.retriever.vocabulary.unknown_names(resolved):
-            return self._abstain(question, resolved)
+        evidence = self.evidence(tidied, history, today=today)
+        if evidence.unknown_names or not evidence.ranked:
+            return self._abstain(question, evidence.resolved)
         facts = select_facts(
-            ranked, threshold=self.threshold, max_facts=self.settings.retrieval.top_k
+            evidence.ranked, threshold=self.threshold, max_facts=self.settings.retrieval.top_k
         )
         fresh: dict[str, ArticleRecord | None] = {}
-        extractive = self._compose(question, resolved, facts, fresh)
+        extractive = self._compose(question, evidence.resolved, facts, fresh)
         if self.chat is None or extractive.abstained:
             return extractive
-        return self._written_by_llm(extractive, ranked, fresh)
+        return self._written_by_llm(extractive, evidence.ranked, fresh)
+
+    def evidence(
+        self, tidied: str, history: Sequence[Turn] = (), *, today: date | None = None
+    ) -> Evidence:
+        """Resolve a tidied question against the conversation and rank its candidate sentences."""
+        self.retriever.refresh()
+        vocabulary = self.retriever.vocabulary
+        resolved = followup.resolve(tidied, history, vocabulary.proper_nouns)
+        frame = time_frame(resolved, today or date.today())
+        # A follow-up is most likely about what the last answer quoted.
+        context = tuple(history[-1].article_ids) if history else ()
+        return Evidence(
+            resolved=resolved,
+            ranked=self.rank(resolved, frame, context_articles=context),
+            # A name no article mentions in any spelling cannot be answered about.
+            unknown_names=vocabulary.unknown_names(resolved),
+        )
 
     @property
     def threshold(self) -> float:
@@ -105,8 +130,18 @@ class AnswerEngine:
             else _weights.THRESHOLD
         )
 
-    def rank(self, question: str, frame: TimeFrame | None = None) -> list[Sentence]:
-        """Every candidate sentence for a (standalone) question, best first."""
+    def rank(
+        self,
+        question: str,
+        frame: TimeFrame | None = None,
+        *,
+        context_articles: Sequence[str] = (),
+    ) -> list[Sentence]:
+        """Every candidate sentence for a (standalone) question, best first.
+
+        `context_articles` are the articles the conversation's last answer quoted: their
+        sentences are candidates too, and carry that as evidence.
+        """
         frame = frame or TimeFrame()
         self.retriever.refresh()
         vocabulary = self.retriever.vocabulary
@@ -114,10 +149,23 @@ class AnswerEngine:
         query_text = f"{question} {' '.join(variants)}" if variants else question
         query_vector = np.asarray(self.embed_model.get_query_embedding(query_text))
         results = self.retriever.retrieve(QueryBundle(query_text, embedding=query_vector.tolist()))
+        retrieved = {result.node.node_id for result in results}
+        results += [
+            NodeWithScore(node=node, score=0.0)
+            for article_id in context_articles
+            for node in self.retriever.chunks.get(article_id, [])
+            if node.node_id not in retrieved
+        ]
         sentences = self._candidate_sentences(results)
         if not sentences:
             return []
-        score_sentences(sentences, query_vector, QueryTerms(question, vocabulary))
+        score_sentences(
+            sentences,
+            query_vector,
+            QueryTerms(question, vocabulary),
+            set(context_articles),
+            {s.article_id: self._article_stems(s.article_id) for s in sentences},
+        )
         for sentence in sentences:
             if frame.matches(sentence.published, f"{sentence.context} {sentence.text}"):
                 sentence.score = min(1.0, sentence.score + DATE_MATCH_BONUS)
@@ -195,8 +243,16 @@ class AnswerEngine:
                     vector=vectors[index],
                     context=context,
                     published=record.published,
+                    previous_vector=vectors[index - 1] if index else None,
                 )
         return list(found.values())
+
+    def _article_stems(self, article_id: str) -> frozenset[str]:
+        """The stems of an article's title and text (cached while the article is unchanged)."""
+        record = self.retriever.articles.get(article_id)
+        if record is None:
+            return frozenset()
+        return _stems_of(record.id, record.content_hash, f"{record.title} {record.text}")
 
     def _spans(self, record: ArticleRecord) -> list[tuple[int, int]]:
         key = (record.id, record.content_hash)
@@ -286,6 +342,11 @@ class AnswerEngine:
         last = next((i for i, (_, e) in enumerate(spans) if e >= end), index)
         lo, hi = max(0, index - sentences), min(len(spans) - 1, last + sentences)
         return record.text[spans[lo][0] : spans[hi][1]]
+
+
+@lru_cache(maxsize=1024)
+def _stems_of(article_id: str, content_hash: str, text: str) -> frozenset[str]:
+    return frozenset(content_stems(text))
 
 
 def _ordinal(published: str | None) -> int:

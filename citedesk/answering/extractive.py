@@ -15,7 +15,13 @@ Every sentence of the retrieved chunks is a candidate. Each gets a few measured 
 - `unknown_share`: the share of the question's topic words that no article uses at all;
 - `answer_type`: whether the sentence holds the kind of answer asked for (when: a date; how
   many: a number; who: a name; where: a place);
-- `dense_gap`, `lexical_gap`: how far the sentence is from the best candidate for this question.
+- `dense_gap`, `lexical_gap`: how far the sentence is from the best candidate for this question;
+- `dense_context`: cosine between the question and the sentence read with the one before it
+  ("He will then travel to Berlin" after the sentence that names him);
+- `article_coverage`: the `lexical` share over the whole article: an article that never uses the
+  question's rarest words ("cello", "Pride and Prejudice") is about something else;
+- `previous_article`: whether the conversation's last answer quoted the sentence's article (a
+  follow-up is most likely about the same story).
 
 A logistic model turns them into the probability that the sentence answers the question. Its
 weights and the abstention threshold are fitted on the dev split only (`python -m eval.fit`,
@@ -26,7 +32,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,6 +52,9 @@ FEATURES = (
     "answer_type",
     "dense_gap",
     "lexical_gap",
+    "previous_article",
+    "dense_context",
+    "article_coverage",
 )
 # Further facts must score close to the best one to be worth quoting too, and at least this share
 # of the abstention threshold (the threshold decides whether to answer at all).
@@ -73,6 +82,7 @@ class Sentence:
     vector: np.ndarray
     context: str = ""
     published: str | None = None
+    previous_vector: np.ndarray | None = None  # the sentence before it in the article, if known
     features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
 
@@ -122,6 +132,10 @@ class QueryTerms:
     def coverage(self, text: str) -> float:
         """Return the IDF-weighted share of question words that the text contains."""
         return _share(self.groups, set(content_stems(text)))
+
+    def stem_coverage(self, stems: Collection[str]) -> float:
+        """The same share over a set of stems, such as a whole article's."""
+        return _share(self.groups, set(stems))
 
     def asked_coverage(self, text: str) -> float:
         """The same over the words that are not names: what the question asks about them."""
@@ -178,14 +192,29 @@ def answer_type_match(question: str, text: str) -> float:
 
 def probability(features: dict[str, float]) -> float:
     """The fitted logistic model: how likely a sentence with these features answers."""
-    z = _weights.BIAS + sum(_weights.WEIGHTS[name] * features[name] for name in FEATURES)
+    z = _weights.BIAS + sum(_weights.WEIGHTS.get(name, 0.0) * features[name] for name in FEATURES)
     return 1.0 / (1.0 + math.exp(-z))
 
 
 def score_sentences(
-    sentences: Sequence[Sentence], query_vector: np.ndarray, terms: QueryTerms
+    sentences: Sequence[Sentence],
+    query_vector: np.ndarray,
+    terms: QueryTerms,
+    context_articles: Collection[str] = (),
+    article_stems: Mapping[str, Collection[str]] | None = None,
 ) -> None:
-    """Measure each sentence's features and score it."""
+    """Measure each sentence's features and score it.
+
+    `article_stems` maps an article id to the stems of its whole text (default: its sentences
+    here only)."""
+    if article_stems is None:
+        gathered: dict[str, set[str]] = {}
+        for sentence in sentences:
+            gathered.setdefault(sentence.article_id, set()).update(content_stems(sentence.text))
+        article_stems = gathered
+    article_coverage = {
+        article_id: terms.stem_coverage(stems) for article_id, stems in article_stems.items()
+    }
     chunk_vectors: dict[int, np.ndarray] = {}
     for sentence in sentences:  # a chunk's topic: the mean of its sentences
         chunk_vectors.setdefault(sentence.chunk_rank, np.zeros_like(sentence.vector))
@@ -205,6 +234,9 @@ def score_sentences(
             "chunk_rank": 1.0 / (1.0 + sentence.chunk_rank),
             "unknown_share": terms.unknown_share,
             "answer_type": answer_type_match(terms.question, sentence.text),
+            "previous_article": float(sentence.article_id in context_articles),
+            "dense_context": _read_with(query_vector, sentence.vector, sentence.previous_vector),
+            "article_coverage": article_coverage.get(sentence.article_id, 0.0),
         }
     # How far each sentence is from this question's best: scales differ between questions.
     best_dense = max(s.features["dense"] for s in sentences)
@@ -213,6 +245,14 @@ def score_sentences(
         sentence.features["dense_gap"] = sentence.features["dense"] - best_dense
         sentence.features["lexical_gap"] = sentence.features["lexical"] - best_lexical
         sentence.score = probability(sentence.features)
+
+
+def _read_with(query: np.ndarray, vector: np.ndarray, previous: np.ndarray | None) -> float:
+    """Cosine between the question and a sentence together with the sentence before it."""
+    if previous is None:
+        return float(np.dot(query, vector))
+    joined = vector + previous
+    return float(np.dot(query, joined) / (np.linalg.norm(joined) or 1.0))
 
 
 def select_facts(ranked: Sequence[Sentence], *, threshold: float, max_facts: int) -> list[Fact]:

@@ -68,6 +68,9 @@ class Turn(BaseModel):
     question: str
     resolved_question: str
     quotes: list[str] = Field(default_factory=list)
+    article_ids: list[str] = Field(
+        default_factory=list, description="The cited articles, in citation order, without repeats."
+    )
 
     @classmethod
     def from_answer(cls, answer: Answer) -> Turn:
@@ -75,4 +78,5 @@ class Turn(BaseModel):
             question=answer.question,
             resolved_question=answer.resolved_question or answer.question,
             quotes=[citation.quote for citation in answer.citations],
+            article_ids=list(dict.fromkeys(c.article_id for c in answer.citations)),
         )

@@ -43,6 +43,7 @@ class HybridRetriever(BaseRetriever):
         self._fingerprint: str | None = None
         self._fusion: BaseRetriever | None = None
         self.articles: dict[str, ArticleRecord] = {}
+        self.chunks: dict[str, list[BaseNode]] = {}  # each article's committed chunks, in order
         self.vocabulary = Vocabulary([])
 
     @property
@@ -59,6 +60,11 @@ class HybridRetriever(BaseRetriever):
                 return
             articles = {record.id: record for record in self._store.articles(with_text=True)}
             nodes = self._store.chunk_nodes()
+            chunks: dict[str, list[BaseNode]] = {}
+            for node in nodes:
+                chunks.setdefault(str(node.metadata.get("article_id")), []).append(node)
+            for article_chunks in chunks.values():
+                article_chunks.sort(key=lambda node: int(node.metadata.get("start", 0)))
             self.vocabulary = Vocabulary(node.text for node in nodes)
             if nodes:
                 dense = VectorStoreIndex.from_vector_store(
@@ -81,6 +87,7 @@ class HybridRetriever(BaseRetriever):
             else:
                 self._fusion = None
             self.articles = articles
+            self.chunks = chunks
             self._fingerprint = fingerprint
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
