@@ -94,7 +94,7 @@ class RetrievalSettings(_Section):
     )
 
     retrieve_k: int = Field(
-        8,
+        16,
         alias="CITEDESK_RETRIEVE_K",
         ge=1,
         le=50,

@@ -9,6 +9,7 @@ the text gives elsewhere, or, for stories built around embedded posts, the newes
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import date
 
 _MONTH = (
@@ -38,7 +39,11 @@ def _iso(text: str) -> str | None:
     from dateutil import parser
 
     try:
-        day = parser.parse(text, fuzzy=False).date()
+        # Only the day is kept, so a time zone dateutil does not know ("IST") is no matter: it
+        # would otherwise print a warning for every such article.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", parser.UnknownTimezoneWarning)
+            day = parser.parse(text, fuzzy=False).date()
     except (ValueError, OverflowError, TypeError):
         return None
     return day.isoformat() if date(1990, 1, 1) <= day <= date(2039, 12, 31) else None
