@@ -35,8 +35,6 @@ from citedesk.vectorstore.terms import content_stems
 log = logging.getLogger(__name__)
 
 ABSTAIN_TEXT = "The articles I have do not answer this question."
-# A sentence from an article about the day the question names gains this much evidence.
-DATE_MATCH_BONUS = 0.25
 # Scores this close count as equally good evidence when the question asks for the latest.
 RECENCY_TIE = 0.05
 # Passages an LLM may cite: the best sentences, more than the extractive answer quotes.
@@ -165,10 +163,8 @@ class AnswerEngine:
             QueryTerms(question, vocabulary),
             set(context_articles),
             {s.article_id: self._article_stems(s.article_id) for s in sentences},
+            frame,
         )
-        for sentence in sentences:
-            if frame.matches(sentence.published, f"{sentence.context} {sentence.text}"):
-                sentence.score = min(1.0, sentence.score + DATE_MATCH_BONUS)
 
         def order(sentence: Sentence) -> tuple[float, ...]:
             score = sentence.score

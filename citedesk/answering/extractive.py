@@ -20,6 +20,8 @@ Every sentence of the retrieved chunks is a candidate. Each gets a few measured 
   ("He will then travel to Berlin" after the sentence that names him);
 - `article_coverage`: the `lexical` share over the whole article: an article that never uses the
   question's rarest words ("cello", "Pride and Prejudice") is about something else;
+- `date_match`: whether the sentence is from an article about the day the question names
+  ("on Tuesday", "yesterday"), by publication date and the weekday it mentions;
 - `previous_article`: whether the conversation's last answer quoted the sentence's article (a
   follow-up is most likely about the same story).
 
@@ -38,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from citedesk.answering import _weights
+from citedesk.answering.dates import TimeFrame
 from citedesk.vectorstore.terms import Vocabulary, content_stems, stem, words
 
 FEATURES = (
@@ -55,6 +58,7 @@ FEATURES = (
     "previous_article",
     "dense_context",
     "article_coverage",
+    "date_match",
 )
 # Further facts must score close to the best one to be worth quoting too, and at least this share
 # of the abstention threshold (the threshold decides whether to answer at all).
@@ -202,6 +206,7 @@ def score_sentences(
     terms: QueryTerms,
     context_articles: Collection[str] = (),
     article_stems: Mapping[str, Collection[str]] | None = None,
+    frame: TimeFrame | None = None,
 ) -> None:
     """Measure each sentence's features and score it.
 
@@ -237,6 +242,10 @@ def score_sentences(
             "previous_article": float(sentence.article_id in context_articles),
             "dense_context": _read_with(query_vector, sentence.vector, sentence.previous_vector),
             "article_coverage": article_coverage.get(sentence.article_id, 0.0),
+            "date_match": float(
+                frame is not None
+                and frame.matches(sentence.published, f"{sentence.context} {sentence.text}")
+            ),
         }
     # How far each sentence is from this question's best: scales differ between questions.
     best_dense = max(s.features["dense"] for s in sentences)
