@@ -13,6 +13,10 @@ from pathlib import Path
 from typing import Any
 
 _PARAGRAPH = re.compile(r"[^\n]+")
+# Scraped text often loses the space between sentences ("his account.So, why ..."), which punkt
+# cannot see as a boundary. A word of two or more lower-case letters, an end mark, an optional
+# closing quote, then a capitalised word is one: "Mr.Smith" and "U.S.Army" are not split.
+_GLUED_BOUNDARY = re.compile(r"(?<=[a-z]{2}[.!?])[\"”’']?(?=[A-Z][a-z])")
 _IMPORT_LOCK = threading.Lock()
 
 
@@ -84,6 +88,14 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for paragraph in _PARAGRAPH.finditer(text):
         base = paragraph.start()
         for start, end in tokenizer.span_tokenize(paragraph.group()):
-            if text[base + start : base + end].strip():
-                spans.append((base + start, base + end))
+            cuts = [
+                base + match.end()
+                for match in _GLUED_BOUNDARY.finditer(paragraph.group(), start, end)
+                if match.start() > start  # inside the sentence, not at its start
+            ]
+            for piece_start, piece_end in zip(
+                [base + start, *cuts], [*cuts, base + end], strict=True
+            ):
+                if text[piece_start:piece_end].strip():
+                    spans.append((piece_start, piece_end))
     return spans
