@@ -10,6 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from citedesk.ingest._dates import iso_day
+
 # Prose lines end a sentence: . ! ? or an ellipsis, possibly inside closing quotes/brackets.
 _SENTENCE_END = re.compile(r"[.!?…](?:\s?[\"'”’»)\]])*\s*$")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
@@ -109,12 +111,7 @@ def is_prose(line: str) -> bool:
 
 
 def _iso_date(text: str) -> str | None:
-    try:
-        from dateutil import parser as date_parser
-
-        return date_parser.parse(text, fuzzy=True).date().isoformat()
-    except (ValueError, OverflowError, ImportError):
-        return None
+    return iso_day(text, fuzzy=True)
 
 
 def _outlet(line: str) -> str | None:

@@ -35,7 +35,8 @@ _HEAD_LINES = 3
 _LINE_START_DATE = re.compile(rf"\s*(?:[A-Z][a-z]+day,?\s+)?(?P<date>{_FULL_DATE.pattern})")
 
 
-def _iso(text: str) -> str | None:
+def iso_day(text: str, *, fuzzy: bool = False) -> str | None:
+    """The day a date text names (YYYY-MM-DD), if it parses and is plausible for news."""
     from dateutil import parser
 
     try:
@@ -43,7 +44,7 @@ def _iso(text: str) -> str | None:
         # would otherwise print a warning for every such article.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", parser.UnknownTimezoneWarning)
-            day = parser.parse(text, fuzzy=False).date()
+            day = parser.parse(text, fuzzy=fuzzy).date()
     except (ValueError, OverflowError, TypeError):
         return None
     return day.isoformat() if date(1990, 1, 1) <= day <= date(2039, 12, 31) else None
@@ -53,12 +54,12 @@ def published_date(raw: str) -> str | None:
     """The publication date (YYYY-MM-DD) the text shows, or None."""
     for line in raw.lstrip().splitlines()[:_HEAD_LINES]:
         if match := _LINE_START_DATE.match(line):
-            return _iso(match.group("date"))
+            return iso_day(match.group("date"))
     if match := _LABELLED.search(raw):
-        return _iso(match.group("date"))
+        return iso_day(match.group("date"))
     if match := _DATELINE.match(raw.lstrip()):
         year = _ANY_YEAR.search(raw[:2000])
-        return _iso(f"{match.group('date')} {year.group()}") if year else None
-    posts = [_iso(m.group("date")) for m in _POST_SIGNATURE.finditer(raw)]
+        return iso_day(f"{match.group('date')} {year.group()}") if year else None
+    posts = [iso_day(m.group("date")) for m in _POST_SIGNATURE.finditer(raw)]
     dated = sorted(day for day in posts if day)
     return dated[-1] if dated else None
