@@ -25,9 +25,11 @@ from citedesk.desk import Desk
 from citedesk.settings import Settings
 
 WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "citedesk" / "answering" / "_weights.py"
-MAX_WRONG_REFUSALS = 0.05
+# The target is 5% on questions nobody tuned for; the weights were fitted on these same dev
+# questions, so their scores are optimistic: keep half the budget as a margin.
+MAX_WRONG_REFUSALS = 0.025
 L2 = 1e-3
-CALIBRATION_FEATURES = ("dense", "lexical_all", "lexical_asked", "unknown_share", "unknown_name")
+CALIBRATION_FEATURES = ("dense", "lexical_all", "lexical_asked", "unknown_share")
 
 
 def logistic_regression(x: np.ndarray, y: np.ndarray, steps: int = 4000) -> np.ndarray:
@@ -112,7 +114,7 @@ def main() -> None:
             engine.check_question(item.question), history, today=item.asked_on
         )
         ranked = evidence.ranked
-        vetoed = not ranked or ranked[0].dense < MIN_DENSE
+        vetoed = bool(evidence.unknown_names) or not ranked or ranked[0].dense < MIN_DENSE
         features = [s.features for s in ranked]
         found = False
         for sentence in ranked:

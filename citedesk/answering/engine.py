@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
@@ -43,10 +43,11 @@ LLM_PASSAGES = 6
 
 @dataclass
 class Evidence:
-    """A question made standalone and its candidate sentences, best first."""
+    """A question made standalone, its candidate sentences best first, and any unknown names."""
 
     resolved: str
     ranked: list[Sentence]
+    unknown_names: list[str] = field(default_factory=list)
 
 
 class AnswerEngine:
@@ -90,7 +91,7 @@ class AnswerEngine:
         tidied = self.check_question(question)
         question = " ".join(question.split())  # shown back as typed
         evidence = self.evidence(tidied, history, today=today)
-        if not evidence.ranked:
+        if evidence.unknown_names or not evidence.ranked:
             return self._abstain(question, evidence.resolved)
         facts = select_facts(
             evidence.ranked, threshold=self.threshold, max_facts=self.settings.retrieval.top_k
@@ -111,7 +112,12 @@ class AnswerEngine:
         frame = time_frame(resolved, today or date.today())
         # A follow-up is most likely about what the last answer quoted.
         context = tuple(history[-1].article_ids) if history else ()
-        return Evidence(resolved, self.rank(resolved, frame, context_articles=context))
+        return Evidence(
+            resolved=resolved,
+            ranked=self.rank(resolved, frame, context_articles=context),
+            # A name no article mentions in any spelling cannot be answered about.
+            unknown_names=vocabulary.unknown_names(resolved),
+        )
 
     @property
     def threshold(self) -> float:

@@ -20,8 +20,6 @@ Every sentence of the retrieved chunks is a candidate. Each gets a few measured 
   ("He will then travel to Berlin" after the sentence that names him);
 - `article_coverage`: the `lexical` share over the whole article: an article that never uses the
   question's rarest words ("cello", "Pride and Prejudice") is about something else;
-- `unknown_name`: whether the question names someone or something no article mentions in any
-  spelling allowing a typo (the same for every candidate: it weighs on abstaining);
 - `date_match`: whether the sentence is from an article about the day the question names
   ("on Tuesday", "yesterday"), by publication date and the weekday it mentions;
 - `previous_article`: whether the conversation's last answer quoted the sentence's article (a
@@ -61,7 +59,6 @@ FEATURES = (
     "dense_context",
     "article_coverage",
     "date_match",
-    "unknown_name",
 )
 # Further facts must score close to the best one to be worth quoting too, and at least this share
 # of the abstention threshold (the threshold decides whether to answer at all).
@@ -134,7 +131,6 @@ class QueryTerms:
             if word not in vocabulary.proper_nouns and not variants:
                 self.asked.append((spellings, weight))
         self.total = sum(weight for _, weight in self.groups)
-        self.unknown_name = bool(vocabulary.unknown_names(question))
         self.unknown_share = unknown / (unknown + self.total) if unknown + self.total else 0.0
 
     def coverage(self, text: str) -> float:
@@ -246,7 +242,6 @@ def score_sentences(
             "previous_article": float(sentence.article_id in context_articles),
             "dense_context": _read_with(query_vector, sentence.vector, sentence.previous_vector),
             "article_coverage": article_coverage.get(sentence.article_id, 0.0),
-            "unknown_name": float(terms.unknown_name),
             "date_match": float(
                 frame is not None
                 and frame.matches(sentence.published, f"{sentence.context} {sentence.text}")

@@ -15,6 +15,7 @@ from rapidfuzz.distance import OSA
 _TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 _POSSESSIVE = re.compile(r"['’]s$")
 _VOWELS = set("aeiouy")
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,4}\b")
 
 # Function words plus the words every question about news carries, which say nothing of topic.
 STOPWORDS = frozenset(
@@ -77,7 +78,10 @@ class Vocabulary:
         mid_sentence: Counter[str] = Counter()
         initial_only: Counter[str] = Counter()
         all_words: set[str] = set()
+        self.acronyms: set[str] = set()  # initials of capitalised runs: "Kaun Banega Crorepati" kbc
         for text in texts:
+            for run in _CAPITALISED_RUN.finditer(text):
+                self.acronyms.add("".join(word[0] for word in run.group().split()).lower())
             self.documents += 1
             self._df.update(set(content_stems(text)))
             for match in _TOKEN.finditer(text):
@@ -173,6 +177,17 @@ class Vocabulary:
             or word in STOPWORDS
             or bool(self.variants(word))
             or self._near_a_word(word)
+            or word in self.acronyms  # "KBC" for an article that spells the name out
+            or self._short_name_typo(word)
+        )
+
+    def _short_name_typo(self, word: str) -> bool:
+        """A three-letter name with the consonants of a corpus name ("Dat" for Dutt)."""
+        if len(word) != 3:
+            return False
+        shape = skeleton(word)
+        return len(shape) >= 2 and any(
+            skeleton(name) == shape for name in self._by_initial.get(word[0], [])
         )
 
     def unknown_names(self, question: str) -> list[str]:
