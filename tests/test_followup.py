@@ -62,3 +62,13 @@ def test_a_standalone_question_is_left_alone() -> None:
     assert resolve("How many troops are at the border?", [last], PROPER) == (
         "How many troops are at the border?"
     )
+
+
+def test_it_keeps_what_the_last_question_was_about_beside_the_names_it_points_at() -> None:
+    last = Turn(
+        question="What is the basic structure doctrine?",
+        resolved_question="What is the basic structure doctrine?",
+        quotes=["The Supreme Court held that the basic structure cannot be amended."],
+    )
+    resolved = resolve("which court case created it?", [last], PROPER)
+    assert "Supreme Court" in resolved and "basic structure doctrine" in resolved

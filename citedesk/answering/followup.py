@@ -144,7 +144,11 @@ def resolve(question: str, history: Sequence[Turn], proper: Collection[str] = ()
             resolved = _PERSON_PRONOUN.sub(substitute, question, count=1)
     named = _named_in_answer(resolved, last, proper)
     if named:
-        return f"{resolved} ({'; '.join(named[:2])})"
+        context = named[:2]
+        if resolved == question and _OTHER_REFERENCE.search(question):
+            # "which court case created it?": the names it points at, and what "it" was.
+            context.append(last.resolved_question)
+        return f"{resolved} ({'; '.join(context)})"
     if resolved != question:
         return resolved
     if _PERSON_PRONOUN.search(question) or _OTHER_REFERENCE.search(question):
