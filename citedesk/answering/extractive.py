@@ -181,6 +181,24 @@ _ANSWER_TYPES = [
     (
         re.compile(r"\b(where|which (city|country|place|state|town))\b", re.I),
         re.compile(r"\b(in|at|to|from|near)\s+(the\s+)?[A-Z][a-z]+"),
+    ),    # What someone said: a quotation, or reported speech.
+    (
+        re.compile(
+            r"\bwhat (did|does|do|has|have|had|was|were|is)\b.{0,80}?\b(say|said|tell|told|post"
+            r"|posted|write|wrote|tweet|tweeted|claim|claimed|call|called|warn|warned|add|added"
+            r"|deny|denied|stress|stressed|accuse|accused|reply|replied|respond|responded)\b",
+            re.I,
+        ),
+        re.compile(
+            r"[\"“”]|\b(said|says|told|tells|added|wrote|writes|tweeted|posted|stated|warned"
+            r"|according to|called|accused|denied|replied|responded)\b",
+            re.I,
+        ),
+    ),
+    # What something is called: a name given to it.
+    (
+        re.compile(r"\bwhat (is|are|was|were) .{1,80}?\b(called|named|known as)\b", re.I),
+        re.compile(r"\b(called|named|known as|referred to as|termed|term)\b", re.I),
     ),
 ]
 
