@@ -105,3 +105,21 @@ def test_acronyms_and_short_name_typos_are_not_unknown_names() -> None:
     assert vocabulary.unknown_names("who was Batukeshwar Dat?") == []
     assert vocabulary.unknown_names("What did Emmanuel Macron say?") == ["Emmanuel Macron"]
     assert vocabulary.unknown_names("What did the BBC report?") == ["BBC"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "tidied"),
+    [
+        (
+            "so like... what did the US tell americans in ukraine to do lol",
+            "what did the US tell americans in ukraine to do",
+        ),
+        ("hey bot quick q: what does putin want??", "what does putin want?"),
+        ("wat r u saying abt the govt", "what are you saying about the government"),
+        ("how many ppl use snap pls", "how many people use snap"),
+        ("What is R&D spending in the US?", "What is R&D spending in the US?"),
+        ("thanks", "thanks"),
+    ],
+)
+def test_chat_spellings_and_fillers_are_tidied(typed: str, tidied: str) -> None:
+    assert normalize_question(typed) == tidied

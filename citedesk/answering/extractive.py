@@ -181,7 +181,7 @@ _ANSWER_TYPES = [
     (
         re.compile(r"\b(where|which (city|country|place|state|town))\b", re.I),
         re.compile(r"\b(in|at|to|from|near)\s+(the\s+)?[A-Z][a-z]+"),
-    ),    # What someone said: a quotation, or reported speech.
+    ),  # What someone said: a quotation, or reported speech.
     (
         re.compile(
             r"\bwhat (did|does|do|has|have|had|was|were|is)\b.{0,80}?\b(say|said|tell|told|post"

@@ -13,6 +13,27 @@ _TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
 _SPACES = re.compile(r"\s+")
 _REPEATED_PUNCTUATION = re.compile(r"([?!.,])\1+")
 _KEEP = {"'", "’", "-", "?", ".", ",", "!", "%", "$", "€", "£", ":", "/", "&"}
+# Chat spellings of question words, spelled out so that both retrievers can match them.
+_CHAT_WORDS = {
+    "abt": "about", "ppl": "people", "wat": "what", "wot": "what", "whats": "what's",
+    "u": "you", "ur": "your", "r": "are", "govt": "government", "b4": "before", "bc": "because",
+    "cuz": "because", "coz": "because", "yr": "year", "yrs": "years", "thx": "thanks",
+    "w/": "with", "w/o": "without", "abt.": "about",
+}  # fmt: skip
+# Lower case and standing alone only: "US", "R&D" and "Plan B4" are left as they are.
+_CHAT_WORD = re.compile(
+    r"(?<!\S)("
+    + "|".join(re.escape(w) for w in sorted(_CHAT_WORDS, key=len, reverse=True))
+    + r")(?=[\s?!.,:;]|$)"
+)
+# Greetings and fillers that open or close a chat message and carry no question.
+_OPENING_FILLER = re.compile(
+    r"^(?:(?:hey|hi+|hello|ok(?:ay)?|so|like|uh+|um+|hmm+|well|quick q(?:uestion)?|bot|lol)\b[\s,.:!-]*)+",
+    re.IGNORECASE,
+)
+_CLOSING_FILLER = re.compile(
+    r"(?:[\s,.]*\b(?:lol|lmao|pls|plz|please|thx|thanks)\b[\s.!]*)+$", re.I
+)
 
 
 def _is_noise(char: str) -> bool:
@@ -29,4 +50,8 @@ def normalize_question(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = "".join(" " if _is_noise(char) else char for char in text)
     text = _REPEATED_PUNCTUATION.sub(r"\1", text)
-    return _SPACES.sub(" ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
+    text = _CHAT_WORD.sub(lambda match: _CHAT_WORDS[match.group(1)], text)
+    # Keep the message as it was if it is nothing but filler ("thanks", "ok").
+    trimmed = _CLOSING_FILLER.sub("", _OPENING_FILLER.sub("", text)).strip()
+    return trimmed if any(char.isalnum() for char in trimmed) else text
