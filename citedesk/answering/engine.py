@@ -293,7 +293,10 @@ class AnswerEngine:
         # At most top_k quotes in all: each fact's lead first, then other articles reporting
         # the same fact while there is room.
         budget = self.settings.retrieval.top_k
-        leads = [(fact, c) for fact in facts if (c := self._verified(fact.lead, fresh))][:budget]
+        # When another article reports the best fact too, that second source keeps a place.
+        reserved = 1 if budget > 1 and facts and facts[0].corroborating else 0
+        leads = [(fact, c) for fact in facts if (c := self._verified(fact.lead, fresh))]
+        leads = leads[: budget - reserved]
         room = budget - len(leads)
         citations: list[Citation] = []
         lines: list[str] = []
@@ -309,8 +312,8 @@ class AnswerEngine:
                 citation.n = len(citations) + 1
                 citations.append(citation)
             markers = "".join(f"[{c.n}]" for c in group)
-            reporting = 1 + len(fact.corroborating)
-            note = f" ({reporting} articles report this)" if reporting > 1 else ""
+            # Count only the articles cited here, so the note never claims more than it shows.
+            note = f" ({len(group)} articles report this)" if len(group) > 1 else ""
             lines.append(f"{lead.quote} {markers}{note}")
         if not lines:
             return Answer(
