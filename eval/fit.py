@@ -1,6 +1,7 @@
 """Fit the evidence model's weights and the abstention threshold on the DEV split only.
 
-    .venv/bin/python eval/fit.py --data-dir data/eval/scale eval/dev_v2.jsonl
+    .venv/bin/python eval/fit.py --data-dir data/eval/articles --data-dir data/eval/distractors \
+        eval/dev_v2.jsonl
 
 Every candidate sentence of every answerable dev question is a training row: its features and
 whether it holds a gold phrase. A logistic regression (numpy, L2) gives the weights. The threshold
@@ -84,7 +85,13 @@ def pairwise_regression(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("dev", type=Path)
-    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        action="append",
+        required=True,
+        help="A store holding the dev questions' articles; repeat to fit over several.",
+    )
     parser.add_argument("--dry-run", action="store_true", help="Print, do not write the file.")
     parser.add_argument("--corpora", help="Only items of these corpora (comma-separated).")
     parser.add_argument(
@@ -97,10 +104,6 @@ def main() -> None:
     args = parser.parse_args()
     if "test" in args.dev.name:
         sys.exit("refusing to fit on a test split")
-    settings = Settings(_env_file=None, CITEDESK_DATA_DIR=args.data_dir)  # type: ignore[call-arg]
-    desk = Desk.open(settings)
-    engine = desk.engine
-    engine.retriever.refresh()
     items = load_items(args.dev)
     if args.corpora:
         items = [item for item in items if item.corpus in args.corpora.split(",")]
@@ -108,23 +111,30 @@ def main() -> None:
     labels: list[int] = []
     groups: list[int] = []
     per_item: list[tuple[bool, bool, list[dict[str, float]], bool]] = []
-    for item in items:
-        history = conversation(desk, item)
-        evidence = engine.evidence(
-            engine.check_question(item.question), history, today=item.asked_on
-        )
-        ranked = evidence.ranked
-        vetoed = bool(evidence.unknown_names) or not ranked or ranked[0].dense < MIN_DENSE
-        features = [s.features for s in ranked]
-        found = False
-        for sentence in ranked:
-            # An unanswerable question's candidates are all negatives: they teach calibration.
-            label = not item.abstain and holds_gold(sentence.text, item.gold)
-            found = found or label
-            rows.append([sentence.features[name] for name in FEATURES])
-            labels.append(int(label))
-            groups.append(len(per_item))
-        per_item.append((item.abstain, found, features, vetoed))
+    # Every dev question once per store: the same question over a small and a large collection.
+    for data_dir in args.data_dir:
+        settings = Settings(_env_file=None, CITEDESK_DATA_DIR=data_dir)  # type: ignore[call-arg]
+        desk = Desk.open(settings)
+        engine = desk.engine
+        engine.retriever.refresh()
+        for item in items:
+            history = conversation(desk, item)
+            evidence = engine.evidence(
+                engine.check_question(item.question), history, today=item.asked_on
+            )
+            ranked = evidence.ranked
+            vetoed = bool(evidence.unknown_names) or not ranked or ranked[0].dense < MIN_DENSE
+            features = [s.features for s in ranked]
+            found = False
+            for sentence in ranked:
+                # An unanswerable question's candidates are all negatives: they teach calibration.
+                label = not item.abstain and holds_gold(sentence.text, item.gold)
+                found = found or label
+                rows.append([sentence.features[name] for name in FEATURES])
+                labels.append(int(label))
+                groups.append(len(per_item))
+            per_item.append((item.abstain, found, features, vetoed))
+        desk.close()
     x, y = np.array(rows), np.array(labels, dtype=float)
     weights = (
         pairwise_regression(x, y, np.array(groups))
