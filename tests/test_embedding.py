@@ -104,3 +104,15 @@ def test_the_cli_starts_without_heavy_imports(argv: list[str]) -> None:
         "print('heavy:', sorted(m for m in heavy if m in sys.modules))\n"
     )
     assert "heavy: []" in _run(code, {})
+
+
+def test_int8_variant_is_opt_in_and_close_to_the_float_model() -> None:
+    from citedesk.settings import BUNDLED_MODEL_INT8, Settings
+
+    assert Settings(_env_file=None).retrieval.embed_model == BUNDLED_MODEL  # type: ignore[call-arg]
+    sentences = _sample_sentences()
+    ours = np.array(load_embed_model(BUNDLED_MODEL).get_text_embedding_batch(sentences))
+    int8 = np.array(load_embed_model(BUNDLED_MODEL_INT8).get_text_embedding_batch(sentences))
+    cosines = (ours * int8).sum(axis=1)
+    # Measured 0.99 mean, 0.95 worst on real news sentences; a regression would show here.
+    assert cosines.mean() > 0.98 and cosines.min() > 0.9, (cosines.mean(), cosines.min())

@@ -176,3 +176,22 @@ def test_a_write_interrupted_before_its_commit_is_never_citable(
     assert "ninety-hour" not in " ".join(n.text for n in store.chunk_nodes())
     assert store.collect_garbage() == len(nodes)
     assert store.chunk_count() == sum(r.chunks for r in store.articles())
+
+
+def test_sentence_vectors_are_stored_once_and_come_back_with_dense_results(
+    store_settings: Settings, sample_copy: Path
+) -> None:
+    from citedesk.vectorstore.sentences import VECTORS_KEY, unpack_sentences
+
+    store = open_store(store_settings)
+    ingest_paths([sample_copy], store_settings, store)
+    rows = store._chunks.get(include=["metadatas"])["metadatas"] or []
+    assert rows and all(VECTORS_KEY in row for row in rows)
+    # Not a second time inside llama-index's serialised node.
+    assert not any(str(row[VECTORS_KEY])[:40] in str(row["_node_content"]) for row in rows)
+    retriever = HybridRetriever(store, load_embed_model(store_settings.retrieval.embed_model), 8)
+    retriever.refresh()
+    dense = retriever._fusion._retrievers[0]  # type: ignore[union-attr]
+    for result in dense.retrieve("Who is the Kremlin spokesman?"):
+        spans, vectors = unpack_sentences(result.node.metadata)
+        assert spans and vectors.shape == (len(spans), 384)

@@ -60,6 +60,10 @@ T = TypeVar("T")
 # progress moves every few seconds and memory stays small.
 _BATCH_CHARS = 150_000
 _BATCH_SOURCES = 64
+# Articles committed together: each Chroma write is a SQLite transaction that costs more than
+# its rows, so writing a few articles per call saves most of it, while progress (and a Ctrl-C)
+# still lands every few articles.
+_COMMIT_ARTICLES = 8
 # Sources loaded ahead of the one being embedded.
 _LOAD_AHEAD = 8
 # Called with (description of the item just finished, items done, items in all).
@@ -70,7 +74,8 @@ class Ingester:
     """Writes articles into one store with one embedding model.
 
     Many articles are embedded together (one length-sorted model pass over all their sentences
-    fills the batches), but each is still committed on its own by `ArticleStore.write_article`.
+    fills the batches) and written together (`ArticleStore.write_articles`: a few Chroma calls
+    per batch); each article is still all-or-nothing for readers.
     """
 
     def __init__(self, settings: Settings, store: ArticleStore) -> None:
@@ -100,7 +105,7 @@ class Ingester:
         report: IngestReport,
         done: Callable[[int], None] = lambda index: None,
     ) -> None:
-        """Embed the new or changed articles together, then commit them one by one.
+        """Embed the new or changed articles together, then commit them a few at a time.
 
         `done(i)` follows the outcome of `articles[i]` (None: a source that failed to load).
         """
@@ -113,32 +118,60 @@ class Ingester:
         by_article: dict[str, list[BaseNode]] = {article.id: [] for article in fresh}
         for node in nodes:
             by_article[str(node.ref_doc_id)].append(node)
-        for index, article in enumerate(articles):
-            if article is None:
-                pass
-            elif article.id not in by_article:
-                report.unchanged += 1
-            else:
-                try:
-                    self._commit(article, by_article[article.id], report)
-                except CitedeskError as exc:
-                    report.errors.append(str(exc))
-            done(index)
+        pending: list[int] = []  # indices whose outcome waits for the group's commit
 
-    def _commit(self, article: LoadedArticle, nodes: list[BaseNode], report: IngestReport) -> None:
+        def commit() -> None:
+            group = [articles[i] for i in pending if articles[i] is not None]
+            failed = self._write([a for a in group if a is not None], by_article)
+            for i in pending:
+                article = articles[i]
+                if article is None:
+                    pass
+                elif article.id not in by_article:
+                    report.unchanged += 1
+                elif article.id in failed:
+                    report.errors.append(failed[article.id])
+                else:
+                    self._written(article, len(by_article[article.id]), report)
+                done(i)
+            pending.clear()
+
+        written = 0
+        for index, article in enumerate(articles):
+            pending.append(index)
+            if article is not None and article.id in by_article:
+                written += 1
+                if written % _COMMIT_ARTICLES == 0:
+                    commit()
+        commit()
+
+    def _write(
+        self, articles: Sequence[LoadedArticle], by_article: dict[str, list[BaseNode]]
+    ) -> dict[str, str]:
+        """Commit the fresh ones of these articles together; return the failures by id."""
+        writes = [(a, by_article[a.id]) for a in articles if a.id in by_article]
+        if not writes:
+            return {}
+        try:
+            self._store.write_articles(
+                [(_record(article), nodes) for article, nodes in writes],
+                new_ids={article.id for article, _ in writes if article.id not in self._known},
+            )
+            return {}
+        except CitedeskError:
+            # One bad article must not cost the others: write them one by one to find it.
+            failed: dict[str, str] = {}
+            for article, nodes in writes:
+                try:
+                    self._store.write_article(_record(article), nodes)
+                except CitedeskError as exc:
+                    failed[article.id] = str(exc)
+            return failed
+
+    def _written(self, article: LoadedArticle, chunks: int, report: IngestReport) -> None:
         previous = self._known.get(article.id)
-        record = ArticleRecord(
-            id=article.id,
-            source=article.source,
-            title=article.title,
-            outlet=article.outlet,
-            published=article.published,
-            content_hash=article.content_hash,
-            text=article.text,
-        )
-        self._store.write_article(record, nodes)
         self._known[article.id] = article.content_hash
-        report.chunks += len(nodes)
+        report.chunks += chunks
         if previous is None:
             report.added += 1
             report.titles_added.append(article.title)
@@ -199,6 +232,18 @@ class Ingester:
                 self._store.delete_article(article_id)
                 del self._known[article_id]
                 report.removed += 1
+
+
+def _record(article: LoadedArticle) -> ArticleRecord:
+    return ArticleRecord(
+        id=article.id,
+        source=article.source,
+        title=article.title,
+        outlet=article.outlet,
+        published=article.published,
+        content_hash=article.content_hash,
+        text=article.text,
+    )
 
 
 def _document(article: LoadedArticle) -> Document:

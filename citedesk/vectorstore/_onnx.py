@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 _MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "sentence_bert_config.json")
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _OPSET = 17
+# The quantization recipe is part of the name, so a changed recipe never reuses an old file.
+_INT8_NAME = "model.int8-matmul-perchannel-rr.onnx"
 _EXPORT_LOCK = threading.Lock()
 
 
@@ -86,15 +88,51 @@ def onnx_path(model_dir: Path) -> Path:
     return cache_root() / key / "model.onnx"
 
 
-def ensure_onnx(model_dir: Path) -> Path:
-    """Return the ONNX export of a model folder, exporting it first if it is not cached."""
+def ensure_onnx(model_dir: Path, *, quantized: bool = False) -> Path:
+    """Return the ONNX export of a model folder, exporting it first if it is not cached.
+
+    `quantized`: the int8 dynamically quantized variant (weights int8, activations quantized per
+    call), made from the float export and cached beside it.
+    """
     target = onnx_path(model_dir)
-    if target.exists():
+    if not target.exists():
+        with _EXPORT_LOCK:
+            if not target.exists():
+                export(model_dir, target)
+    if not quantized:
         return target
-    with _EXPORT_LOCK:
-        if not target.exists():
-            export(model_dir, target)
-    return target
+    int8 = target.with_name(_INT8_NAME)
+    if not int8.exists():
+        with _EXPORT_LOCK:
+            if not int8.exists():
+                quantize(target, int8)
+    return int8
+
+
+def quantize(source: Path, target: Path) -> None:
+    """Write the int8 dynamically quantized copy of an ONNX model (needs the `onnx` package).
+
+    Only the MatMul weights, per output channel, 7-bit range: on the eval sentences this kept
+    cosines to the float model at 0.99 on average (0.95 worst) for about 1.8x the speed; the
+    default recipe (per tensor, embeddings too) was 2.6x but only 0.95 on average (0.78 worst).
+    """
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    handle, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".onnx.tmp")
+    os.close(handle)
+    try:
+        quantize_dynamic(
+            str(source),
+            tmp_name,
+            weight_type=QuantType.QInt8,
+            op_types_to_quantize=["MatMul"],
+            per_channel=True,
+            reduce_range=True,
+        )
+        os.replace(tmp_name, target)
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
 
 
 def export(model_dir: Path, target: Path) -> None:
@@ -154,7 +192,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
 class OnnxEncoder:
     """Sentence embeddings from an ONNX export: batched, length-sorted, both cores."""
 
-    def __init__(self, model_dir: Path, *, threads: int | None = None) -> None:
+    def __init__(
+        self, model_dir: Path, *, threads: int | None = None, quantized: bool = False
+    ) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -172,7 +212,9 @@ class OnnxEncoder:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = onnxruntime.InferenceSession(
-            str(ensure_onnx(model_dir)), options, providers=["CPUExecutionProvider"]
+            str(ensure_onnx(model_dir, quantized=quantized)),
+            options,
+            providers=["CPUExecutionProvider"],
         )
         self.dimensions = int(self.session.get_outputs()[0].shape[-1] or 384)
 

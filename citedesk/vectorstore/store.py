@@ -9,8 +9,9 @@ interrupted write can never make a partial or outdated version citable.
 from __future__ import annotations
 
 import hashlib
+import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,9 @@ from urllib.parse import urlparse
 import chromadb
 from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
-from llama_index.core.schema import BaseNode, TextNode
+from llama_index.core.schema import BaseNode, MetadataMode, TextNode
+from llama_index.core.vector_stores.types import VectorStoreQueryResult
+from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
 from llama_index.vector_stores.chroma import ChromaVectorStore
 from pydantic import BaseModel, Field
 
@@ -34,6 +37,79 @@ _NO_VECTOR: list[float] = [0.0]
 # as the article: readers compare one small record instead of reading every article.
 GENERATION_ID = "__citedesk_generation__"
 _PAGE = 500
+# Chunks per Chroma write (its limit per call is several thousand).
+_WRITE_PAGE = 2000
+
+
+class ChunkVectorStore(ChromaVectorStore):
+    """llama-index's Chroma vector store, with each chunk's packed sentence vectors stored once.
+
+    Stock `add` serialises the whole node into the `_node_content` metadata field, so the
+    vectors (the biggest part of a row) would be written, indexed and read twice. Here they stay
+    out of `_node_content` and live only in their own metadata field; `_query` puts them back on
+    the nodes it returns, so dense results carry them as before.
+    """
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "ChromaVectorStore"
+
+    def add(self, nodes: Sequence[BaseNode], **add_kwargs: Any) -> list[str]:
+        if not nodes:
+            return []
+        ids: list[str] = []
+        embeddings: list[Any] = []
+        metadatas: list[Any] = []
+        documents: list[str] = []
+        for node in nodes:
+            packed = node.metadata.pop(VECTORS_KEY, None)
+            try:
+                metadata = node_to_metadata_dict(
+                    node, remove_text=True, flat_metadata=self.flat_metadata
+                )
+            finally:
+                if packed is not None:
+                    node.metadata[VECTORS_KEY] = packed
+            if packed is not None:
+                metadata[VECTORS_KEY] = packed
+            ids.append(node.node_id)
+            embeddings.append(node.get_embedding())
+            metadatas.append({k: "" if v is None else v for k, v in metadata.items()})
+            documents.append(node.get_content(metadata_mode=MetadataMode.NONE))
+        # Upsert: a leftover of an interrupted write of this same version is overwritten.
+        self._collection.upsert(
+            ids=ids, embeddings=embeddings, metadatas=metadatas, documents=documents
+        )
+        return ids
+
+    def _query(
+        self, query_embeddings: list[float], n_results: int, where: dict[str, Any], **kwargs: Any
+    ) -> VectorStoreQueryResult:
+        results = self._collection.query(
+            query_embeddings=query_embeddings,
+            n_results=n_results,
+            where=where or None,
+            **kwargs,
+        )
+        nodes: list[BaseNode] = []
+        similarities: list[float] = []
+        ids: list[str] = []
+        rows = zip(
+            results["ids"][0],
+            (results["documents"] or [[]])[0],
+            (results["metadatas"] or [[]])[0],
+            (results["distances"] or [[]])[0],
+            strict=False,
+        )
+        for chunk_id, text, meta, distance in rows:
+            meta = dict(meta or {})
+            node = _node_from_row(chunk_id, meta, text or "")
+            if VECTORS_KEY in meta:
+                node.metadata[VECTORS_KEY] = meta[VECTORS_KEY]
+            nodes.append(node)
+            similarities.append(math.exp(-distance))
+            ids.append(chunk_id)
+        return VectorStoreQueryResult(nodes=nodes, similarities=similarities, ids=ids)
 
 
 class ArticleRecord(BaseModel):
@@ -81,7 +157,7 @@ class ArticleStore:
                 f"this store was embedded with {stored_model!r}, not {embed_model_name!r}; "
                 "use another CITEDESK_DATA_DIR or CITEDESK_COLLECTION for a new model"
             )
-        self.vector_store = ChromaVectorStore(chroma_collection=self._chunks)
+        self.vector_store = ChunkVectorStore(chroma_collection=self._chunks)  # type: ignore[call-arg]
 
     # --- articles -------------------------------------------------------------------------
     def articles(self, *, with_text: bool = False) -> list[ArticleRecord]:
@@ -126,28 +202,50 @@ class ArticleStore:
     # --- writing --------------------------------------------------------------------------
     def write_article(self, record: ArticleRecord, nodes: Sequence[BaseNode]) -> None:
         """Replace an article's chunks and record so that readers see old or new, never a mix."""
+        self.write_articles([(record, nodes)])
+
+    def write_articles(
+        self,
+        items: Sequence[tuple[ArticleRecord, Sequence[BaseNode]]],
+        *,
+        new_ids: Collection[str] = (),
+    ) -> None:
+        """Write several articles with one commit; readers see each old or new, never a mix.
+
+        Chunks go in first (upserted by id: a leftover of an interrupted write of the same
+        version is overwritten), then every record and a new generation in one upsert (the
+        commit), then the chunks of other versions are deleted. `new_ids` names articles the
+        caller knows had no committed version, which skips that delete for them. A handful of
+        Chroma calls per batch instead of five per article: each call is a SQLite transaction,
+        which cost more than the rows themselves.
+        """
+        if not items:
+            return
         try:
-            # Leftovers of an interrupted write of this same version would collide on ids.
-            self._chunks.delete(
-                where={"$and": [{"article_id": record.id}, {"content_hash": record.content_hash}]}
-            )
-            for start in range(0, len(nodes), _PAGE):
-                self.vector_store.add(list(nodes[start : start + _PAGE]))
-            record.chunks = len(nodes)
+            nodes = [node for _, article_nodes in items for node in article_nodes]
+            for start in range(0, len(nodes), _WRITE_PAGE):
+                self.vector_store.add(nodes[start : start + _WRITE_PAGE])
+            for record, article_nodes in items:
+                record.chunks = len(article_nodes)
             generation = self._new_generation()
-            self._articles.upsert(  # the commit: the record and a new generation, together
-                ids=[record.id, GENERATION_ID],
-                documents=[record.text, ""],
-                metadatas=[record.metadata(), generation],
-                embeddings=[_NO_VECTOR, _NO_VECTOR],  # type: ignore[arg-type]
+            self._articles.upsert(  # the commit: the records and a new generation, together
+                ids=[record.id for record, _ in items] + [GENERATION_ID],
+                documents=[record.text for record, _ in items] + [""],
+                metadatas=[record.metadata() for record, _ in items] + [generation],
+                embeddings=[_NO_VECTOR] * (len(items) + 1),  # type: ignore[arg-type]
             )
             self._committed(generation["generation"])
-            older: Any = {"$ne": record.content_hash}  # chromadb's Where type is too narrow
-            self._chunks.delete(
-                where={"$and": [{"article_id": record.id}, {"content_hash": older}]}
-            )
+            for record, _ in items:
+                if record.id in new_ids:
+                    continue
+                older: Any = {"$ne": record.content_hash}  # chromadb's Where type is too narrow
+                self._chunks.delete(
+                    where={"$and": [{"article_id": record.id}, {"content_hash": older}]}
+                )
         except Exception as exc:
-            raise StoreError(f"could not write {record.source}: {exc}") from exc
+            names = ", ".join(record.source for record, _ in items[:3])
+            more = f" and {len(items) - 3} more" if len(items) > 3 else ""
+            raise StoreError(f"could not write {names}{more}: {exc}") from exc
 
     def delete_article(self, article_id: str) -> None:
         """Forget an article: its record first (so nothing is citable), then its chunks."""
@@ -195,8 +293,8 @@ class ArticleStore:
                     continue
                 # The packed sentence vectors are read per question (chunk_metadata); keeping
                 # them on every in-memory node would multiply the index's memory several times.
-                # They are in the top-level metadata and again inside `_node_content`, which
-                # llama-index rebuilds the node from: drop both.
+                # Stores written before ChunkVectorStore also have them inside `_node_content`,
+                # which llama-index rebuilds the node from: drop both.
                 meta.pop(VECTORS_KEY, None)
                 node = _node_from_row(chunk_id, meta, text or "")
                 node.metadata.pop(VECTORS_KEY, None)
@@ -236,8 +334,6 @@ def _record(article_id: str, meta: Any, text: str | None) -> ArticleRecord:
 
 
 def _node_from_row(chunk_id: str, meta: dict[str, Any], text: str) -> TextNode:
-    from llama_index.core.vector_stores.utils import metadata_dict_to_node
-
     try:
         node = metadata_dict_to_node(meta, text=text)
     except Exception:  # rows written by something other than llama-index
