@@ -142,7 +142,7 @@ async def test_question_gets_a_cited_html_reply_with_buttons(
     text = "\n".join(m["text"] for m in replies)
     assert "<blockquote>" in text and "<b>[1]</b>" in text
     shown = "\n".join(visible(m) for m in replies)
-    assert "Baerbock" in shown and "Biden" in shown
+    assert "Biden" in shown and "massive consequences" in shown
     assert all(m["parse_mode"] == "HTML" for m in replies)
     buttons = [b for row in replies[-1]["reply_markup"]["inline_keyboard"] for b in row]
     assert [b["callback_data"] for b in buttons][:2] == ["ctx:0:1", "ctx:0:2"]

@@ -293,10 +293,7 @@ class AnswerEngine:
         # At most top_k quotes in all: each fact's lead first, then other articles reporting
         # the same fact while there is room.
         budget = self.settings.retrieval.top_k
-        # When another article reports the best fact too, that second source keeps a place.
-        reserved = 1 if budget > 1 and facts and facts[0].corroborating else 0
-        leads = [(fact, c) for fact in facts if (c := self._verified(fact.lead, fresh))]
-        leads = leads[: budget - reserved]
+        leads = [(fact, c) for fact in facts if (c := self._verified(fact.lead, fresh))][:budget]
         room = budget - len(leads)
         citations: list[Citation] = []
         lines: list[str] = []

@@ -283,27 +283,32 @@ def _read_with(query: np.ndarray, vector: np.ndarray, previous: np.ndarray | Non
 
 
 def select_facts(ranked: Sequence[Sentence], *, threshold: float, max_facts: int) -> list[Fact]:
-    """Group the best sentences into facts; an empty list means abstain.
+    """Group the best sentences into facts, at most `max_facts` quotes in all; an empty list
+    means abstain.
 
-    A new fact must score within FOLLOWING_MARGIN of the best; the same fact as reported by
-    another article only needs FOLLOWING_FLOOR of the threshold.
+    Each place goes to the next best sentence: a new fact if it scores within FOLLOWING_MARGIN of
+    the best, or the same fact as reported by another article, which only needs FOLLOWING_FLOOR
+    of the threshold.
     """
     if not ranked or ranked[0].score < threshold or ranked[0].dense < MIN_DENSE:
         return []
     support = FOLLOWING_FLOOR * threshold
     floor = max(support, ranked[0].score - FOLLOWING_MARGIN)
     facts: list[Fact] = []
+    quotes = 0
     for sentence in ranked:
-        if sentence.score < support:
+        if sentence.score < support or quotes >= max_facts:
             break
         home = _same_fact(facts, sentence)
         if home is None:
-            if sentence.score >= floor and len(facts) < max_facts:
+            if sentence.score >= floor:
                 facts.append(Fact(lead=sentence))
+                quotes += 1
             continue
         cited = {s.article_id for s in (home.lead, *home.corroborating)}
         if sentence.article_id not in cited and len(home.corroborating) < MAX_CORROBORATING:
             home.corroborating.append(sentence)
+            quotes += 1
     return facts
 
 
