@@ -117,6 +117,22 @@ def test_feed_twice_is_a_no_op_and_ids_are_canonical_urls(site: NewsSite, tmp_pa
     assert {r.outlet for r in records} == {"Harbour Herald"}
 
 
+def test_a_feed_entry_date_is_kept_when_the_page_shows_none(site: NewsSite, tmp_path: Path) -> None:
+    site.feed(
+        "/dated.xml",
+        [site.url("/kiel"), site.url("/lubeck")],
+        ["Tue, 18 Jan 2022 09:30:00 GMT", "Mon, 17 Jan 2022 18:00:00 +0100"],
+    )
+    settings = settings_for(tmp_path)
+    store = open_store(settings)
+    report = ingest_sources([site.url("/dated.xml")], settings, store)
+    assert (report.added, report.errors) == (2, [])
+    assert {r.id: r.published for r in store.articles()} == {
+        "https://news.example/kiel-harbour": "2022-01-18",
+        "https://news.example/lubeck-bridge": "2022-01-17",
+    }
+
+
 def test_changed_page_replaces_its_old_text(site: NewsSite, tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     store = open_store(settings)

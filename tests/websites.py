@@ -65,10 +65,12 @@ class NewsSite:
     def redirect(self, path: str, location: str) -> None:
         self.routes[path] = (302, {"Location": location}, b"")
 
-    def feed(self, path: str, links: list[str]) -> None:
+    def feed(self, path: str, links: list[str], dates: list[str] | None = None) -> None:
+        """An RSS feed of these links; `dates` are RFC 822 pubDates, one per link."""
+        when = [f"<pubDate>{d}</pubDate>" for d in dates] if dates else [""] * len(links)
         items = "".join(
-            f"<item><title>Story {i}</title><link>{link}</link><guid>{link}</guid></item>"
-            for i, link in enumerate(links)
+            f"<item><title>Story {i}</title><link>{link}</link><guid>{link}</guid>{day}</item>"
+            for i, (link, day) in enumerate(zip(links, when, strict=True))
         )
         self.page(
             path,

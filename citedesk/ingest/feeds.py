@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,34 @@ def looks_like_feed(page: FetchedPage) -> bool:
 
 def entry_urls(page: FetchedPage, limit: int) -> list[str]:
     """Return the article links of a feed, newest first as the feed lists them."""
+    return list(feed_entries(page, limit))
+
+
+def feed_entries(page: FetchedPage, limit: int) -> dict[str, str | None]:
+    """Return the article links of a feed in its order, each with the entry's publication day
+    (YYYY-MM-DD) when the feed gives one."""
     parsed = feedparser.parse(page.text)
     if parsed.bozo and not parsed.entries:
         raise FetchError(f"{page.url}: not a readable RSS or Atom feed ({parsed.bozo_exception})")
-    return unique_links(parsed.entries, limit)
+    links = unique_links(parsed.entries, limit)
+    days: dict[str, str | None] = dict.fromkeys(links)
+    for entry in parsed.entries:
+        link = entry.get("link")
+        if link in days and days[link] is None:
+            days[link] = entry_day(entry)
+    return days
+
+
+def entry_day(entry: Mapping[str, Any]) -> str | None:
+    """The day a feed entry was published (or else last updated), as YYYY-MM-DD."""
+    for key in ("published_parsed", "updated_parsed"):
+        when = entry.get(key)
+        if when:
+            try:
+                return date(when.tm_year, when.tm_mon, when.tm_mday).isoformat()
+            except (AttributeError, ValueError):
+                continue
+    return None
 
 
 def unique_links(entries: Iterable[Mapping[str, Any]], limit: int) -> list[str]:

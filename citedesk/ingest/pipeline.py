@@ -6,7 +6,7 @@ import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -19,12 +19,13 @@ from citedesk.ingest._chunk import SentenceChunker
 from citedesk.ingest._load import (
     LoadedArticle,
     build_article,
+    content_hash,
     decode_article,
     find_article_files,
     load_file,
 )
 from citedesk.ingest._sentences import SentenceEmbedder
-from citedesk.ingest.feeds import entry_urls, looks_like_feed, read_feed_list
+from citedesk.ingest.feeds import feed_entries, looks_like_feed, read_feed_list
 from citedesk.ingest.fetch import FetchedPage, fetch
 from citedesk.settings import Settings
 from citedesk.sources import SUPPORTED_SUFFIXES, is_url
@@ -361,11 +362,24 @@ def _ingest_url(
         if not looks_like_feed(page):
             ingester.add(article_from_page(page, url), report)
             return
-        entries = entry_urls(page, settings.fetching.max_feed_entries)
+        entries = feed_entries(page, settings.fetching.max_feed_entries)
     except CitedeskError as exc:
         report.errors.append(str(exc))
         return
-    ingester.add_each(entries, lambda entry: load_url(entry, settings), report, progress)
+    ingester.add_each(
+        list(entries),
+        lambda entry: dated(load_url(entry, settings), entries[entry]),
+        report,
+        progress,
+    )
+
+
+def dated(article: LoadedArticle, day: str | None) -> LoadedArticle:
+    """The article with the feed entry's day when the page itself shows no date."""
+    if article.published or not day:
+        return article
+    # The date is part of what is stored, so it is part of the content hash too.
+    return replace(article, published=day, content_hash=content_hash(article.content_hash, day))
 
 
 def ingest_sources(
