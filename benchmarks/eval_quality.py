@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from citedesk.answering.evaluation import evaluate, load_items  # noqa: E402
+from citedesk.answering import _weights  # noqa: E402
+from citedesk.answering.evaluation import EvalReport, evaluate, load_items  # noqa: E402
 from citedesk.cli import category_table  # noqa: E402
 from citedesk.desk import Desk  # noqa: E402
 from citedesk.paths import SAMPLE_CORPUS  # noqa: E402
@@ -72,6 +73,7 @@ def main() -> None:
         "distractors": [*base, str(DISTRACTORS)],
     }
     sections = []
+    summary: dict[tuple[str, str], EvalReport] = {}
     for name, sources in settings.items():
         if args.only and args.only != name:
             continue
@@ -92,6 +94,7 @@ def main() -> None:
                 flush=True,
             )
             sections.append(f"### {title}\n\n{category_table(report)}\n")
+            summary[(split.stem, name)] = report
         desk.close()
     header = (
         "# Answer quality\n\n"
@@ -99,11 +102,46 @@ def main() -> None:
         f"({platform.machine()}, Python {platform.python_version()}). Hit rate: an answerable "
         "question has a gold phrase in one of its (at most three) quotes; MRR: by citation "
         "number; abstain accuracy: over all questions, abstaining exactly when the set says so. "
-        "Weights and threshold were fitted on dev only (`eval/fit.py`); test was never used to "
-        "choose anything.\n\n"
+        "Weights and threshold were fitted on dev only (`eval/fit.py`, over both stores); test "
+        "was never used to choose anything. From `citedesk/answering/_weights.py`: "
+        f"{' '.join((_weights.__doc__ or '').split())}\n\n"
     )
-    args.out.write_text(header + "\n".join(sections), encoding="utf-8")
+    args.out.write_text(header + summary_table(summary) + "\n".join(sections), encoding="utf-8")
     print(f"wrote {args.out}")
+
+
+def summary_table(reports: dict[tuple[str, str], EvalReport]) -> str:
+    """One row per split and store, with the drop from the questions' articles alone."""
+    lines = [
+        "## Summary\n",
+        "| split | store | hit rate | MRR | abstain accuracy | answerable refused "
+        "| unanswerable refused |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for (split, store), report in reports.items():
+        refused = report.overall.wrongly_refused
+        ooc = report.by_category.get("out_of_corpus")
+        alone = reports.get((split, "articles"))
+        drop = (
+            f" ({(report.hit_rate - alone.hit_rate) * 100:+.1f} pts)"
+            if alone is not None and store != "articles"
+            else ""
+        )
+        lines.append(
+            f"| {split} | {STORE_NAMES[store]} | {report.hit_rate:.1%}{drop} | {report.mrr:.3f} "
+            f"| {report.abstain_accuracy:.1%} | {refused:.1%} | "
+            f"{ooc.abstain_accuracy:.1%} |"
+            if refused is not None and ooc is not None
+            else f"| {split} | {STORE_NAMES[store]} | {report.hit_rate:.1%}{drop} "
+            f"| {report.mrr:.3f} | {report.abstain_accuracy:.1%} | – | – |"
+        )
+    return "\n".join(lines) + "\n\n"
+
+
+STORE_NAMES = {
+    "articles": "the questions' articles (85)",
+    "distractors": "the same + 1,643 distractors",
+}
 
 
 if __name__ == "__main__":

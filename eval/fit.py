@@ -162,6 +162,7 @@ def main() -> None:
         if refused <= MAX_WRONG_REFUSALS:
             best = float(threshold)
     abstained = [t for t in tops if t[2] < best or t[3]]
+    refused = sum(1 for t in answerable if t[2] < best or t[3]) / len(answerable)
     right = sum(1 for t in abstained if t[0])
     precision = right / len(abstained) if abstained else 0.0
     recall = right / len(unanswerable) if unanswerable else 0.0
@@ -177,9 +178,11 @@ def main() -> None:
         [
             '"""Weights of the evidence model and the abstention threshold.',
             "",
-            f"Fitted by `eval/fit.py` on {args.dev.name} ({len(items)} questions, "
-            f"{len(y)} candidate sentences);",
-            f"abstention on that split: precision {precision:.1%}, recall {recall:.1%}.",
+            f"Fitted by `eval/fit.py` on {args.dev.name} ({len(items)} questions) in "
+            f"{len(args.data_dir)} store(s): {', '.join(d.name for d in args.data_dir)};",
+            f"{len(y)} candidate sentences. At the threshold, on dev: abstention precision "
+            f"{precision:.1%}, recall {recall:.1%};",
+            f"answerable questions wrongly refused {refused:.1%}.",
             '"""',
             "",
             f"BIAS = {weights[0]:.4f}",
