@@ -116,3 +116,19 @@ def test_int8_variant_is_opt_in_and_close_to_the_float_model() -> None:
     cosines = (ours * int8).sum(axis=1)
     # Measured 0.99 mean, 0.95 worst on real news sentences; a regression would show here.
     assert cosines.mean() > 0.98 and cosines.min() > 0.9, (cosines.mean(), cosines.min())
+
+
+def test_a_question_needs_no_torch_transformers_tiktoken_or_whole_nltk(tmp_path: Path) -> None:
+    """The question path: what `citedesk ask` imports, in a process of its own."""
+    env = {"CITEDESK_DATA_DIR": str(tmp_path / "data")}
+    assert "added 5" in _run("from citedesk.cli import app\napp(['ingest', '--sample'])", env)
+    code = (
+        "import sys\n"
+        "from citedesk.desk import Desk\n"
+        "answer = Desk.open().ask('Who did Blinken speak to on the phone?')\n"
+        "print('cited:', bool(answer.citations))\n"
+        "heavy = ('torch', 'transformers', 'sentence_transformers', 'tiktoken', 'sklearn', 'nltk')\n"
+        "print('heavy:', sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = _run(code, env)
+    assert "cited: True" in out and "heavy: []" in out, out
