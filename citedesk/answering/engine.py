@@ -240,6 +240,7 @@ class AnswerEngine:
                     context=context,
                     published=record.published,
                     previous_vector=vectors[index - 1] if index else None,
+                    starts_paragraph=_starts_paragraph(record.text, start),
                 )
         return list(found.values())
 
@@ -283,6 +284,19 @@ class AnswerEngine:
             published=record.published,
         )
 
+    def _passage(self, fact: Fact, fresh: dict[str, ArticleRecord | None]) -> Citation | None:
+        """The lead's citation, widened to its continuation when that checks out too."""
+        lead = self._verified(fact.lead, fresh)
+        if lead is None or fact.continuation is None:
+            return lead
+        if self._verified(fact.continuation, fresh) is None:
+            return lead
+        record = fresh[fact.lead.article_id]
+        assert record is not None  # verified above
+        start = min(lead.start, fact.continuation.start)
+        end = max(lead.end, fact.continuation.end)
+        return lead.model_copy(update={"start": start, "end": end, "quote": record.text[start:end]})
+
     def _compose(
         self,
         question: str,
@@ -293,7 +307,7 @@ class AnswerEngine:
         # At most top_k quotes in all: each fact's lead first, then other articles reporting
         # the same fact while there is room.
         budget = self.settings.retrieval.top_k
-        leads = [(fact, c) for fact in facts if (c := self._verified(fact.lead, fresh))][:budget]
+        leads = [(fact, c) for fact in facts if (c := self._passage(fact, fresh))][:budget]
         room = budget - len(leads)
         citations: list[Citation] = []
         lines: list[str] = []
@@ -338,6 +352,13 @@ class AnswerEngine:
         last = next((i for i, (_, e) in enumerate(spans) if e >= end), index)
         lo, hi = max(0, index - sentences), min(len(spans) - 1, last + sentences)
         return record.text[spans[lo][0] : spans[hi][1]]
+
+
+def _starts_paragraph(text: str, start: int) -> bool:
+    """Say whether a line break comes between this sentence and the text before it."""
+    before = text[max(0, start - 8) : start]
+    stripped = before.rstrip()
+    return start == 0 or "\n" in before[len(stripped) :] or not stripped
 
 
 @lru_cache(maxsize=1024)

@@ -87,6 +87,7 @@ class Sentence:
     context: str = ""
     published: str | None = None
     previous_vector: np.ndarray | None = None  # the sentence before it in the article, if known
+    starts_paragraph: bool = True  # False when the sentence before it is in the same paragraph
     features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
 
@@ -97,10 +98,15 @@ class Sentence:
 
 @dataclass
 class Fact:
-    """One sentence to quote, and the same fact as other articles report it."""
+    """One sentence to quote, and the same fact as other articles report it.
+
+    `continuation` is a good sentence right next to the lead in the same article: it is quoted
+    with the lead as one passage (an answer that spans two sentences), not in a place of its own.
+    """
 
     lead: Sentence
     corroborating: list[Sentence] = field(default_factory=list)
+    continuation: Sentence | None = None
 
 
 class QueryTerms:
@@ -297,7 +303,13 @@ def select_facts(ranked: Sequence[Sentence], *, threshold: float, max_facts: int
     facts: list[Fact] = []
     quotes = 0
     for sentence in ranked:
-        if sentence.score < support or quotes >= max_facts:
+        if sentence.score < support:
+            break
+        if (beside := _next_to_a_lead(facts, sentence)) is not None:
+            if beside.continuation is None:
+                beside.continuation = sentence
+            continue
+        if quotes >= max_facts:
             break
         home = _same_fact(facts, sentence)
         if home is None:
@@ -310,6 +322,23 @@ def select_facts(ranked: Sequence[Sentence], *, threshold: float, max_facts: int
             home.corroborating.append(sentence)
             quotes += 1
     return facts
+
+
+# Sentences of one paragraph are a space or two apart.
+_ADJACENT_GAP = 2
+
+
+def _next_to_a_lead(facts: Sequence[Fact], sentence: Sentence) -> Fact | None:
+    """The fact whose lead sentence is right before or after this one in the same article."""
+    for fact in facts:
+        lead = fact.lead
+        if lead.article_id != sentence.article_id:
+            continue
+        after = 0 <= sentence.start - lead.end <= _ADJACENT_GAP and not sentence.starts_paragraph
+        before = 0 <= lead.start - sentence.end <= _ADJACENT_GAP and not lead.starts_paragraph
+        if after or before:
+            return fact
+    return None
 
 
 def _word_runs(text: str) -> set[tuple[str, ...]]:
