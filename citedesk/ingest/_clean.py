@@ -76,6 +76,64 @@ _SENTENCE_INSIDE = re.compile(r"[.!?…][\"'”’»)\]]*\s+[\"“‘(]?[A-Z]")
 _FALLBACK_LINE_WORDS = 8
 _TITLE_FROM_SENTENCE_CHARS = 90
 
+# Where a scrape joined a page's blocks onto one line it left a gap: two or more spaces or a tab.
+GAP = "\x1f"
+_GAP_RUN = re.compile(r"[ \t]*(?:\t|  )[ \t]*")
+# A picture credit written as its own sentence: "Featured image via X/Getty Images",
+# "Image via Twitter.", "Photo by X.", "Featured Image: Screenshot".
+_PICTURE_CREDIT = re.compile(
+    r"^\s*(?:(?:featured|top|header|lead|main|cover)\s+)?(?:image|photo|picture|pic)s?"
+    r"(?:\s+(?:credit|courtesy))?\s*(?::|via\b|by\b|from\b|is\s+(?:a\s+)?(?:screen|still|via))"
+    r"[^.!?]{0,60}\.?\s*$",
+    re.IGNORECASE,
+)
+# The same credit closing a scraped story, glued to its last word ("2017Featured image via X"):
+# capitalised, so "a photo via Twitter." in a sentence is not one.
+_TRAILING_PICTURE_CREDIT = re.compile(
+    r"(?:(?:(?<=[.!?:])(?i:featured)|Featured|Top|Header|Lead|Main|Cover)\s+"
+    r"(?i:image|photo|picture)s?\b|(?:Image|Photo|Picture)s?\s+(?i:via|by|credit)\b)"
+    r"(?:[^.!?\n]|(?<=\b[A-Z])\.\s?|\.(?=[^\sA-Z])){0,100}[.!?]?\s*$"
+)
+# Sentences with which a page's closing furniture starts after the story. What follows one of
+# these on the same line is furniture too. Widgets (comment reporting, "more stories" rails, app
+# and account prompts, a section's sign-off line) end the story wherever they stand after it;
+# notices (copyright, a publication dateline, "back to top", follow and donation prompts) only
+# when little prose follows them, since a paper's front matter carries a copyright line too.
+_TAIL_WIDGET = re.compile(
+    r"""(?:
+        stay\s+updated\s+with\s+the\s+latest\b|catch\s+all\s+the\s+action\b|
+        scan\s+the\s+qr\s+code\b|find\s+this\s+comment\s+offensive\b|
+        comments\s+have\s+to\s+be\s+in\s+\w+,?\s+and\b|
+        read\s+about\s+our\s+approach\s+to\s+external\s+linking\b|
+        hot\s+on\s+web\b|stories\s+you\s+might\s+be\s+interested\s+in\b|
+        log\s+out\s+of\s+your\s+current\b|(?:download|get)\s+(?:the\s+)?\S+\s+apps?\s+on\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_TAIL_NOTICE = re.compile(
+    r"""(?:
+        back\s+to\s+top\b|follow\s+us\s+on\s*:|in\s+case\s+you\s+missed\s+it\b(?!,)|
+        (?:please\s+)?(?:give|donate|make)\b[^.]{0,40}\bdonation\b|
+        publish(?:ed)?\s+date\s*:|published\s+(?:on\s+)?(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+,?\s+\d{4})|
+        copyright\s*©|©\s*(?:\d{4}|copyright)
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Prose before a tail start: at least this many words, so a prompt above the story cuts nothing.
+_TAIL_MIN_STORY_WORDS = 30
+# After a tail start, at most this many words of prose (comment rules, app prompts); more means
+# the marker sat in the story or its front matter, and nothing is cut there.
+_TAIL_MAX_PROSE_WORDS = 150
+# A block whose words mostly sit in long runs without a sentence end is a list of links or
+# headlines, not reporting.
+_LIST_RUN_WORDS = 40
+_LIST_SHARE = 0.5
+# A block of reporting has at least this many words ("Thank you for your report!" is not one).
+_STORY_BLOCK_WORDS = 12
+# A block that runs on for more words than this after its last sentence end trails off into a
+# list of links or headlines; the story does not end in it.
+_RAGGED_TAIL_WORDS = 20
+
 
 @dataclass(frozen=True)
 class CleanArticle:
@@ -87,11 +145,21 @@ class CleanArticle:
     published: str | None
 
 
-def normalize(raw: str) -> str:
-    """Return NFC text with unix line breaks and single spaces inside lines."""
+def normalize(raw: str, *, keep_gaps: bool = False) -> str:
+    """Return NFC text with unix line breaks and single spaces inside lines.
+
+    With keep_gaps, a run of two or more spaces or a tab inside a line (where a scrape joined
+    the blocks of a page onto one line) becomes GAP instead of a space.
+    """
     text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n")
-    text = text.replace("\u00a0", " ").replace("\ufeff", "")
-    return "\n".join(re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n"))
+    text = text.replace("\u00a0", " ").replace("\ufeff", "").replace(GAP, " ")
+    lines = []
+    for line in text.split("\n"):
+        line = line.strip(" \t")
+        if keep_gaps:
+            line = _GAP_RUN.sub(GAP, line)
+        lines.append(re.sub(r"[ \t]+", " ", line).strip())
+    return "\n".join(lines)
 
 
 def _words(line: str) -> list[str]:
@@ -130,7 +198,8 @@ def clean_article(raw: str, *, title_hint: str | None = None) -> CleanArticle:
     kept: list[str] = []
     in_related_list = False
 
-    for line in normalize(raw).split("\n"):
+    for gapped in normalize(raw, keep_gaps=True).split("\n"):
+        line = gapped.replace(GAP, " ")
         if not line:
             continue
         outlet = outlet or _outlet(line)
@@ -151,8 +220,8 @@ def clean_article(raw: str, *, title_hint: str | None = None) -> CleanArticle:
                 continue
         if len(_words(line)) >= _LONG_LINE_WORDS:
             # A whole story on one line (plain-text scrapes) can carry furniture at its ends:
-            # drop those sentences, not the line.
-            line = _without_furniture(line)
+            # drop those sentences and blocks, not the line.
+            line = _without_furniture(gapped)
         elif _BOILERPLATE.match(line) or _BREADCRUMB.match(line) or _CREDIT.search(line):
             continue
         if is_prose(line):
@@ -165,7 +234,9 @@ def clean_article(raw: str, *, title_hint: str | None = None) -> CleanArticle:
     if not kept:
         # No line reads as finished prose (a brief, a one-paragraph file cut mid-sentence):
         # keep the lines that carry sentences, so the story is never lost.
-        candidates = [_without_furniture(line) for line in normalize(raw).split("\n")]
+        candidates = [
+            _without_furniture(line) for line in normalize(raw, keep_gaps=True).split("\n")
+        ]
         kept = [
             line
             for line in candidates
@@ -179,18 +250,127 @@ def clean_article(raw: str, *, title_hint: str | None = None) -> CleanArticle:
     return CleanArticle(title=title, text=text, outlet=outlet, published=published)
 
 
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*\s+(?=[\"“‘(]?[A-Z0-9])")
+# Between sentences: an end mark and closing quotes, then a space, or nothing where a scrape
+# glued them ("the polls.Featured image via"); the quotes stay with the sentence they close.
+_SENTENCE_GAP = re.compile(
+    r"(?<=[.!?…])[\"'”’»)\]]*(?P<space>\s+)(?=[\"“‘(]?[A-Z0-9])"
+    r"|(?<=[a-z]{2}[.!?])[\"”’']?(?P<glued>)(?=[A-Z][a-z])"
+)
+
+
+def _sentences(text: str) -> list[tuple[str, str]]:
+    """Split text into (separator before, sentence) pairs; joined again they give the text."""
+    pieces: list[tuple[str, str]] = []
+    start = 0
+    separator = ""
+    for match in _SENTENCE_GAP.finditer(text):
+        group = "space" if match.group("space") is not None else "glued"
+        cut, resume = match.start(group), match.end(group)
+        if cut <= start:
+            continue
+        pieces.append((separator, text[start:cut]))
+        separator, start = text[cut:resume], resume
+    if text[start:].strip():
+        pieces.append((separator, text[start:]))
+    return pieces
+
+
+def _is_list(block: str) -> bool:
+    """Say whether most of a block's words run on without sentence ends (links, headlines)."""
+    runs = [len(_words(run)) for run in re.split(r"[.!?…](?=\W|$)", block)]
+    total = sum(runs)
+    return total > 0 and sum(n for n in runs if n > _LIST_RUN_WORDS) / total > _LIST_SHARE
+
+
+def _is_story_block(block: str) -> bool:
+    words = len(_words(block))
+    return (
+        words >= _STORY_BLOCK_WORDS
+        and is_prose(block)
+        and (words >= _LONG_LINE_WORDS or not _BOILERPLATE.match(block))
+    )
+
+
+def _ends_story(block: str) -> bool:
+    """Say whether a block can close the story: reporting that does not trail off into a list."""
+    if not _is_story_block(block):
+        return False
+    tail = re.split(r"[.!?…](?=\W|$)", block)[-1]
+    return len(_words(tail)) <= _RAGGED_TAIL_WORDS
+
+
+def _prose_words(text: str) -> int:
+    """Words in the sentences of a text that read as reporting."""
+    return sum(
+        len(_words(sentence))
+        for _, sentence in _sentences(text.replace(GAP, " "))
+        if len(_words(sentence)) >= _FALLBACK_LINE_WORDS
+        and is_prose(sentence)
+        and not _is_list(sentence)
+    )
+
+
+def _cut_tail(line: str) -> str:
+    """Cut a line where the page's closing furniture starts after the story.
+
+    A tail start counts only after some prose, and after a finished sentence or a gap (a
+    capitalised widget line may follow a link list directly); a notice also needs little prose
+    after it.
+    """
+    starts = sorted(
+        [(match.start(), True) for match in _TAIL_WIDGET.finditer(line)]
+        + [(match.start(), False) for match in _TAIL_NOTICE.finditer(line)]
+    )
+    for start, widget in starts:
+        before = line[:start]
+        if (
+            (
+                before.rstrip(" " + GAP).endswith((".", "!", "?", "…", ")", '"', "”", "’", "|"))
+                or before.endswith(GAP)
+                or (widget and line[start].isupper())
+            )
+            and _prose_words(before) >= _TAIL_MIN_STORY_WORDS
+            and (widget or _prose_words(line[start:]) <= _TAIL_MAX_PROSE_WORDS)
+        ):
+            return before
+    return line
 
 
 def _without_furniture(line: str) -> str:
-    """Drop the sentences of a long line that are widgets, notices or credits."""
-    sentences = _SENTENCE_SPLIT.split(line)
+    """Drop what a long line carries besides the story: furniture blocks and sentences.
+
+    A scrape that put a whole page on one line keeps its blocks apart with gaps; blocks before
+    the first and after the last block of reporting go (tickers, app prompts, link lists), the
+    line is cut where the page's closing furniture starts, and sentences that are widgets,
+    notices or picture credits go wherever they are.
+    """
+    line = _TRAILING_PICTURE_CREDIT.sub("", _cut_tail(line)).rstrip()
+    blocks = [block.strip() for block in line.split(GAP)]
+    first = next((i for i, block in enumerate(blocks) if _is_story_block(block)), None)
+    # A block that starts in lower case goes on from the one before: "Oli has" | "said ...".
+    while first and blocks[first][:1].islower() and blocks[first - 1]:
+        first -= 1
+    last = next((i for i in reversed(range(len(blocks))) if _ends_story(blocks[i])), None)
+    if (
+        first is not None
+        and last is not None
+        and first <= last
+        and sum(len(_words(block)) for block in blocks[first : last + 1]) >= _TAIL_MIN_STORY_WORDS
+    ):
+        # Reporting was found: the blocks before and after it are the page's furniture.
+        blocks = blocks[first : last + 1]
+    line = " ".join(block for block in blocks if block)
     kept = [
-        sentence
-        for sentence in sentences
-        if not (_BOILERPLATE.match(sentence) or _CREDIT.search(sentence))
+        (separator, sentence)
+        for separator, sentence in _sentences(line)
+        if not (
+            _BOILERPLATE.match(sentence)
+            or _CREDIT.search(sentence)
+            or _PICTURE_CREDIT.match(sentence)
+        )
     ]
-    return " ".join(kept)
+    text = "".join(separator + sentence for separator, sentence in kept)
+    return text[len(kept[0][0]) :].strip() if kept else ""
 
 
 def _title_from_text(text: str) -> str:
