@@ -20,7 +20,7 @@ def _stored_text(engine: AnswerEngine, article_id: str) -> str:
 
 
 def test_massive_consequences_cites_baerbock_and_biden_verbatim(engine: AnswerEngine) -> None:
-    answer = engine.ask("who warned of massive consequences?")
+    answer = engine.ask("Who warned Russia of massive consequences if it invades Ukraine?")
     assert not answer.abstained
     quotes = " ".join(c.quote for c in answer.citations)
     assert "Baerbock" in quotes and "Biden" in quotes
@@ -109,7 +109,7 @@ def test_quote_that_no_longer_matches_the_store_is_not_shown(
     target.write_text(target.read_text().replace("massive consequences", "grave consequences"))
     other_store = open_store(settings)
     ingest_paths([sample_copy], settings, other_store)
-    answer = engine.ask("who warned of massive consequences?")
+    answer = engine.ask("Who warned Russia of massive consequences if it invades Ukraine?")
     for citation in answer.citations:
         assert (
             _stored_text(engine, citation.article_id)[citation.start : citation.end]

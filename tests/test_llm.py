@@ -139,7 +139,7 @@ def test_checked_llm_answer_is_shown_with_its_citations(
         f"Joe Biden warned that Russia would suffer massive consequences [{_number(p, 'Biden')}]. "
         f'Annalena Baerbock said Russia would face "massive consequences" if it invades Ukraine [{_number(p, "Baerbock")}].'
     )
-    answer = llm_engine.ask("who warned of massive consequences?")
+    answer = llm_engine.ask("Who warned Russia of massive consequences if it invades Ukraine?")
     assert answer.written_by == "llm" and not answer.abstained
     assert answer.answer.endswith("[2].") and "[1]" in answer.answer
     assert [c.n for c in answer.citations] == [1, 2]
@@ -160,7 +160,7 @@ def test_invented_citations_uncited_claims_and_misquotes_are_dropped(
         f"Biden warned of massive consequences [{_number(p, 'Biden')}]. "
         f"Baerbock warned of massive consequences too [{_number(p, 'Baerbock')}]."
     )
-    answer = llm_engine.ask("who warned of massive consequences?")
+    answer = llm_engine.ask("Who warned Russia of massive consequences if it invades Ukraine?")
     assert answer.answer == (
         "Biden warned of massive consequences [1]. Baerbock warned of massive consequences too [2]."
     )
@@ -176,7 +176,7 @@ def test_figures_and_names_missing_from_the_cited_quotes_are_dropped(
         f"Olaf Scholz also warned of massive consequences [{_number(p, 'Biden')}]. "
         f'Baerbock said Russia would face "massive consequences" [{_number(p, "Baerbock")}].'
     )
-    answer = llm_engine.ask("who warned of massive consequences?")
+    answer = llm_engine.ask("Who warned Russia of massive consequences if it invades Ukraine?")
     assert answer.written_by == "llm"
     assert "900" not in answer.answer and "Scholz" not in answer.answer
     assert answer.answer == (
@@ -194,7 +194,7 @@ def test_mostly_unsupported_reply_falls_back_to_the_extractive_answer(
         f"Olaf Scholz agreed with him [{_number(p, 'Biden')}]. "
         f"Emmanuel Macron flew to Moscow on 3 March [{_number(p, 'Baerbock')}]."
     )
-    answer = llm_engine.ask("who warned of massive consequences?")
+    answer = llm_engine.ask("Who warned Russia of massive consequences if it invades Ukraine?")
     assert answer.written_by == "extractive" and not answer.abstained
     assert "900" not in answer.answer
 
@@ -213,7 +213,7 @@ def test_a_model_call_has_a_total_deadline(
     answers: list[Answer] = []
     started = time.monotonic()
     worker = threading.Thread(
-        target=lambda: answers.append(llm_engine.ask("who warned of massive consequences?")),
+        target=lambda: answers.append(llm_engine.ask("Who warned Russia of massive consequences if it invades Ukraine?")),
         daemon=True,
     )
     worker.start()
@@ -266,7 +266,7 @@ def test_no_answer_from_the_model_abstains(
     llm_engine: AnswerEngine, chat_server: ChatServer
 ) -> None:
     chat_server.reply = lambda p: "NO_ANSWER"
-    answer = llm_engine.ask("who warned of massive consequences?")
+    answer = llm_engine.ask("Who warned Russia of massive consequences if it invades Ukraine?")
     assert answer.abstained and answer.answer == ABSTAIN_TEXT and answer.citations == []
 
 
@@ -280,7 +280,7 @@ def test_a_failing_model_falls_back_to_the_extractive_answer(
         chat_server.stall_seconds = 1.5  # over LLM_TIMEOUT_SECONDS=1
     else:
         chat_server.reply = lambda p: "Everything is fine. Nothing happened [12]."
-    answer = llm_engine.ask("who warned of massive consequences?")
+    answer = llm_engine.ask("Who warned Russia of massive consequences if it invades Ukraine?")
     assert answer.written_by == "extractive" and not answer.abstained
     assert "Baerbock" in " ".join(c.quote for c in answer.citations)
 
