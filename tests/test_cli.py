@@ -47,7 +47,9 @@ def test_ingest_json_then_again_is_a_no_op(data_dir: Path) -> None:
 
 
 def test_ask_on_empty_store_ingests_the_sample_first(data_dir: Path) -> None:
-    result = runner.invoke(app, ["ask", "Who warned Russia of massive consequences if it invades Ukraine?", "--json"])
+    result = runner.invoke(
+        app, ["ask", "Who warned Russia of massive consequences if it invades Ukraine?", "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert "ingesting the sample corpus" in result.stderr
     answer = json.loads(result.stdout)
@@ -57,7 +59,9 @@ def test_ask_on_empty_store_ingests_the_sample_first(data_dir: Path) -> None:
     assert set(citation) == {"n", "source", "title", "published", "quote", "score"}
     quotes = " ".join(c["quote"] for c in answer["citations"])
     assert "Baerbock" in quotes and "Biden" in quotes
-    text = runner.invoke(app, ["ask", "Who warned Russia of massive consequences if it invades Ukraine?", "-k", "1"])
+    text = runner.invoke(
+        app, ["ask", "Who warned Russia of massive consequences if it invades Ukraine?", "-k", "1"]
+    )
     assert text.exit_code == 0 and "Sources:" in text.stdout and "[2]" not in text.stdout
 
 

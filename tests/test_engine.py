@@ -121,3 +121,38 @@ def test_wider_passage_contains_the_quote(engine: AnswerEngine) -> None:
     citation = engine.ask("Who is the Kremlin spokesman?").citations[0]
     passage = engine.wider_passage(citation.article_id, citation.start, citation.end)
     assert passage is not None and citation.quote in passage and len(passage) > len(citation.quote)
+
+
+def _sentence(
+    article: str, start: int, end: int, score: float, direction: int, *, new_paragraph: bool = True
+):  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from citedesk.answering.extractive import Sentence
+
+    vector = np.zeros(8)
+    vector[direction] = 1.0  # each its own direction: no two report the same fact
+    sentence = Sentence(
+        article_id=article,
+        start=start,
+        end=end,
+        text=f"{article} {start} says something else entirely",
+        chunk_rank=0,
+        vector=vector,
+        starts_paragraph=new_paragraph,
+    )
+    sentence.score = score
+    sentence.features = {"dense": 0.9}
+    return sentence
+
+
+def test_three_places_and_a_neighbour_in_the_same_paragraph_joins_its_lead() -> None:
+    from citedesk.answering.extractive import select_facts
+
+    lead = _sentence("a", 0, 40, 0.99, 0)
+    neighbour = _sentence("a", 41, 80, 0.97, 1, new_paragraph=False)  # same paragraph, next
+    next_paragraph = _sentence("a", 82, 120, 0.96, 2)  # right after, but a new paragraph
+    others = [_sentence(name, 0, 40, 0.95 - i / 100, 3 + i) for i, name in enumerate("bcd")]
+    facts = select_facts([lead, neighbour, next_paragraph, *others], threshold=0.5, max_facts=3)
+    assert [fact.lead for fact in facts] == [lead, next_paragraph, others[0]]
+    assert facts[0].continuation is neighbour and facts[1].continuation is None

@@ -213,7 +213,9 @@ def test_a_model_call_has_a_total_deadline(
     answers: list[Answer] = []
     started = time.monotonic()
     worker = threading.Thread(
-        target=lambda: answers.append(llm_engine.ask("Who warned Russia of massive consequences if it invades Ukraine?")),
+        target=lambda: answers.append(
+            llm_engine.ask("Who warned Russia of massive consequences if it invades Ukraine?")
+        ),
         daemon=True,
     )
     worker.start()
