@@ -8,10 +8,11 @@ interrupted write can never make a partial or outdated version citable.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -158,6 +159,8 @@ class ArticleStore:
                 "use another CITEDESK_DATA_DIR or CITEDESK_COLLECTION for a new model"
             )
         self.vector_store = ChunkVectorStore(chroma_collection=self._chunks)  # type: ignore[call-arg]
+        self._deferring = 0
+        self._unpublished = False
 
     # --- articles -------------------------------------------------------------------------
     def articles(self, *, with_text: bool = False) -> list[ArticleRecord]:
@@ -199,6 +202,34 @@ class ArticleStore:
     def _committed(self, generation: str) -> None:
         """Called after this process committed a new generation."""
 
+    @contextlib.contextmanager
+    def one_publication(self) -> Iterator[None]:
+        """Commit articles as usual inside, but change the generation only once, at the end.
+
+        Each article is still committed on its own (an interruption keeps every article written
+        so far), but readers that rebuild on a new generation (the retriever: BM25 and the
+        article cache over every chunk) do so once per ingest instead of once per commit, which
+        at 100k chunks would stall every question asked during a long ingest.
+        """
+        self._deferring += 1
+        try:
+            yield
+        finally:
+            self._deferring -= 1
+            if not self._deferring and self._unpublished:
+                self._publish()
+
+    def _publish(self) -> None:
+        generation = self._new_generation()
+        self._articles.upsert(
+            ids=[GENERATION_ID],
+            documents=[""],
+            metadatas=[generation],
+            embeddings=[_NO_VECTOR],  # type: ignore[arg-type]
+        )
+        self._unpublished = False
+        self._committed(generation["generation"])
+
     # --- writing --------------------------------------------------------------------------
     def write_article(self, record: ArticleRecord, nodes: Sequence[BaseNode]) -> None:
         """Replace an article's chunks and record so that readers see old or new, never a mix."""
@@ -227,14 +258,23 @@ class ArticleStore:
                 self.vector_store.add(nodes[start : start + _WRITE_PAGE])
             for record, article_nodes in items:
                 record.chunks = len(article_nodes)
+            ids = [record.id for record, _ in items]
+            documents = [record.text for record, _ in items]
+            metadatas: list[Any] = [record.metadata() for record, _ in items]
             generation = self._new_generation()
-            self._articles.upsert(  # the commit: the records and a new generation, together
-                ids=[record.id for record, _ in items] + [GENERATION_ID],
-                documents=[record.text for record, _ in items] + [""],
-                metadatas=[record.metadata() for record, _ in items] + [generation],
-                embeddings=[_NO_VECTOR] * (len(items) + 1),  # type: ignore[arg-type]
+            if not self._deferring:  # the records and a new generation, together
+                ids, documents = [*ids, GENERATION_ID], [*documents, ""]
+                metadatas.append(generation)
+            self._articles.upsert(  # the commit
+                ids=ids,
+                documents=documents,
+                metadatas=metadatas,
+                embeddings=[_NO_VECTOR] * len(ids),  # type: ignore[arg-type]
             )
-            self._committed(generation["generation"])
+            if self._deferring:
+                self._unpublished = True
+            else:
+                self._committed(generation["generation"])
             for record, _ in items:
                 if record.id in new_ids:
                     continue
