@@ -541,6 +541,13 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
         "- Data: real news articles from the shared distractor corpus; the scale corpus adds "
         "variations (sentences of three real articles recombined), generated in a temp folder.",
+        "- Sections: "
+        + "; ".join(
+            f"{name} measured {r['measured']['at']} ({r['measured']['minutes']} min, "
+            f"`{r['measured']['command']}`)"
+            for name, r in results.items()
+            if isinstance(r, dict) and "measured" in r
+        ),
         "",
         "| Target | Goal | Measured | Baseline | Ratio | Met |",
         "|---|---|---|---|---|---|",
@@ -673,6 +680,13 @@ def main() -> None:
         "--only", action="append", choices=["cli", "cold", "ingest", "scale", "bot"]
     )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="a JSON file of section results: sections run now replace theirs, the others are "
+        "reported as measured before (each with its date and command); RESULTS.md is rewritten "
+        "after every section, so a long run leaves the finished ones",
+    )
     parser.add_argument("--part", choices=PARTS)
     args, rest = parser.parse_known_args()
     if args.part:
@@ -682,6 +696,8 @@ def main() -> None:
     wanted = args.only or ["cli", "cold", "ingest", "scale", "bot"]
     questions = questions_from(distractors, args.questions)
     results: dict[str, Any] = {}
+    if args.keep and args.keep.exists():
+        results = json.loads(args.keep.read_text())
     with tempfile.TemporaryDirectory(prefix="citedesk-bench-") as tmp:
         work = Path(tmp)
         for name in wanted:
@@ -703,9 +719,16 @@ def main() -> None:
                 results["bot"] = section_bot(
                     distractors, work, data, args.bot_ingest, questions[:50]
                 )
+            results[name]["measured"] = {
+                "at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                "minutes": round((time.perf_counter() - started) / 60, 1),
+                "command": "python benchmarks/run_all.py " + " ".join(sys.argv[1:]),
+            }
             print(f"{name}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
             print(json.dumps(results[name]), file=sys.stderr, flush=True)
-    args.out.write_text(render(results, args))
+            if args.keep:
+                args.keep.write_text(json.dumps(results, indent=1))
+            args.out.write_text(render(results, args))
     print(f"wrote {args.out}", file=sys.stderr)
 
 
