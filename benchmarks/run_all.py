@@ -109,10 +109,12 @@ def real_articles(folder: Path, limit: int | None = None) -> list[Path]:
     return [files[int(i * step)] for i in range(limit)]
 
 
-def write_scaled_corpus(folder: Path, out: Path, articles: int, seed: int = 9) -> int:
-    """The real articles, then variations until `articles` files: each variation keeps one real
-    article's title and recombines paragraphs of three real articles with their sentences
-    shuffled, so no file repeats another and every sentence is a real news sentence."""
+def write_scaled_corpus(
+    folder: Path, out: Path, articles: int, seed: int = 9, chars: int | None = None
+) -> int:
+    """The real articles, then variations until `articles` files (or `chars` characters): each
+    variation keeps one real article's title and recombines paragraphs of three real articles
+    with their sentences shuffled, so no file repeats another and every sentence is real."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     sources = []
@@ -125,7 +127,10 @@ def write_scaled_corpus(folder: Path, out: Path, articles: int, seed: int = 9) -
     # Both outlets mixed from the start (the files sort by outlet, and one writes far longer).
     rng.shuffle(sources)
     written = 0
+    total = 0
     for index in range(articles):
+        if chars is not None and total >= chars:
+            break
         if index < len(sources):
             title, paragraphs = sources[index]
             body = paragraphs
@@ -139,7 +144,9 @@ def write_scaled_corpus(folder: Path, out: Path, articles: int, seed: int = 9) -
                     rng.shuffle(sentences)
                     body.append(" ".join(sentences))
             title = f"{title} ({index})"
-        (out / f"a{index:06d}.txt").write_text(title + "\n\n" + "\n\n".join(body) + "\n")
+        text = title + "\n\n" + "\n\n".join(body) + "\n"
+        (out / f"a{index:06d}.txt").write_text(text)
+        total += len(text)
         written += 1
     return written
 
@@ -484,8 +491,10 @@ def section_scale(
     qfile.write_text(json.dumps(questions))
     data = data or work / "scale-data"
     corpus = data.parent / f"{data.name}-corpus"
-    # About 9.5 chunks per article in this corpus; a little extra so the target is reached.
-    write_scaled_corpus(distractors, corpus, max(50, int(chunks / 9.5)))
+    # A chunk covers about 490 characters of this corpus (700-character chunks overlapping by a
+    # sentence; measured on a 113k-chunk build); a little extra so the target is reached. The
+    # variations are longer than the real articles (three sources each), about 23 chunks each.
+    write_scaled_corpus(distractors, corpus, 10 * chunks, chars=int(chunks * 500))
     built = run_part("ingest_ours", str(corpus), str(data), "reuse")
     query = run_part("query", str(data), str(qfile))
     return {"ingest": built, "query": query}
