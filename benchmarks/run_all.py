@@ -109,10 +109,12 @@ def real_articles(folder: Path, limit: int | None = None) -> list[Path]:
     return [files[int(i * step)] for i in range(limit)]
 
 
-def write_scaled_corpus(folder: Path, out: Path, articles: int, seed: int = 9) -> int:
-    """The real articles, then variations until `articles` files: each variation keeps one real
-    article's title and recombines paragraphs of three real articles with their sentences
-    shuffled, so no file repeats another and every sentence is a real news sentence."""
+def write_scaled_corpus(
+    folder: Path, out: Path, articles: int, seed: int = 9, chars: int | None = None
+) -> int:
+    """The real articles, then variations until `articles` files (or `chars` characters): each
+    variation keeps one real article's title and recombines paragraphs of three real articles
+    with their sentences shuffled, so no file repeats another and every sentence is real."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     sources = []
@@ -125,7 +127,10 @@ def write_scaled_corpus(folder: Path, out: Path, articles: int, seed: int = 9) -
     # Both outlets mixed from the start (the files sort by outlet, and one writes far longer).
     rng.shuffle(sources)
     written = 0
+    total = 0
     for index in range(articles):
+        if chars is not None and total >= chars:
+            break
         if index < len(sources):
             title, paragraphs = sources[index]
             body = paragraphs
@@ -139,7 +144,9 @@ def write_scaled_corpus(folder: Path, out: Path, articles: int, seed: int = 9) -
                     rng.shuffle(sentences)
                     body.append(" ".join(sentences))
             title = f"{title} ({index})"
-        (out / f"a{index:06d}.txt").write_text(title + "\n\n" + "\n\n".join(body) + "\n")
+        text = title + "\n\n" + "\n\n".join(body) + "\n"
+        (out / f"a{index:06d}.txt").write_text(text)
+        total += len(text)
         written += 1
     return written
 
@@ -484,8 +491,10 @@ def section_scale(
     qfile.write_text(json.dumps(questions))
     data = data or work / "scale-data"
     corpus = data.parent / f"{data.name}-corpus"
-    # About 9.5 chunks per article in this corpus; a little extra so the target is reached.
-    write_scaled_corpus(distractors, corpus, max(50, int(chunks / 9.5)))
+    # A chunk covers about 490 characters of this corpus (700-character chunks overlapping by a
+    # sentence; measured on a 113k-chunk build); a little extra so the target is reached. The
+    # variations are longer than the real articles (three sources each), about 23 chunks each.
+    write_scaled_corpus(distractors, corpus, 10 * chunks, chars=int(chunks * 500))
     built = run_part("ingest_ours", str(corpus), str(data), "reuse")
     query = run_part("query", str(data), str(qfile))
     return {"ingest": built, "query": query}
@@ -541,6 +550,13 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
         "- Data: real news articles from the shared distractor corpus; the scale corpus adds "
         "variations (sentences of three real articles recombined), generated in a temp folder.",
+        "- Sections: "
+        + "; ".join(
+            f"{name} measured {r['measured']['at']} ({r['measured']['minutes']} min, "
+            f"`{r['measured']['command']}`)"
+            for name, r in results.items()
+            if isinstance(r, dict) and "measured" in r
+        ),
         "",
         "| Target | Goal | Measured | Baseline | Ratio | Met |",
         "|---|---|---|---|---|---|",
@@ -673,6 +689,13 @@ def main() -> None:
         "--only", action="append", choices=["cli", "cold", "ingest", "scale", "bot"]
     )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="a JSON file of section results: sections run now replace theirs, the others are "
+        "reported as measured before (each with its date and command); RESULTS.md is rewritten "
+        "after every section, so a long run leaves the finished ones",
+    )
     parser.add_argument("--part", choices=PARTS)
     args, rest = parser.parse_known_args()
     if args.part:
@@ -682,6 +705,8 @@ def main() -> None:
     wanted = args.only or ["cli", "cold", "ingest", "scale", "bot"]
     questions = questions_from(distractors, args.questions)
     results: dict[str, Any] = {}
+    if args.keep and args.keep.exists():
+        results = json.loads(args.keep.read_text())
     with tempfile.TemporaryDirectory(prefix="citedesk-bench-") as tmp:
         work = Path(tmp)
         for name in wanted:
@@ -703,9 +728,16 @@ def main() -> None:
                 results["bot"] = section_bot(
                     distractors, work, data, args.bot_ingest, questions[:50]
                 )
+            results[name]["measured"] = {
+                "at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                "minutes": round((time.perf_counter() - started) / 60, 1),
+                "command": "python benchmarks/run_all.py " + " ".join(sys.argv[1:]),
+            }
             print(f"{name}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
             print(json.dumps(results[name]), file=sys.stderr, flush=True)
-    args.out.write_text(render(results, args))
+            if args.keep:
+                args.keep.write_text(json.dumps(results, indent=1))
+            args.out.write_text(render(results, args))
     print(f"wrote {args.out}", file=sys.stderr)
 
 

@@ -166,6 +166,8 @@ def ingest(
     """Ingest articles; unchanged ones are skipped and changed ones replaced."""
 
     def body() -> None:
+        if not paths and not feeds and not sample:  # before any import: usage errors are instant
+            raise BadInputError("give files, folders or URLs to ingest, --feeds FILE, or --sample")
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -174,8 +176,6 @@ def ingest(
             TimeElapsedColumn,
         )
 
-        if not paths and not feeds and not sample:
-            raise BadInputError("give files, folders or URLs to ingest, --feeds FILE, or --sample")
         desk = _desk()
         with Progress(
             TextColumn("[progress.description]{task.description}"),

@@ -98,16 +98,22 @@ class Desk:
         feed_lists: Iterable[Path] = (),
         progress: Progress | None = None,
     ) -> IngestReport:
-        """Ingest files, folders, article URLs and feeds (paths or URLs as strings)."""
+        """Ingest files, folders, article URLs and feeds (paths or URLs as strings).
+
+        Articles are committed one by one, but answering sees them all at once when the ingest
+        ends: the retriever then rebuilds once, here, instead of inside some question each time
+        an article lands (a rebuild covers every chunk in the store).
+        """
         with self._write_lock:
-            report = ingest_sources(
-                list(sources),
-                self.settings,
-                self._store,
-                prune=prune,
-                feed_lists=feed_lists,
-                progress=progress,
-            )
+            with self._store.one_publication():
+                report = ingest_sources(
+                    list(sources),
+                    self.settings,
+                    self._store,
+                    prune=prune,
+                    feed_lists=feed_lists,
+                    progress=progress,
+                )
             self._refresh()
             return report
 

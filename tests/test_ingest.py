@@ -195,3 +195,24 @@ def test_sentence_vectors_are_stored_once_and_come_back_with_dense_results(
     for result in dense.retrieve("Who is the Kremlin spokesman?"):
         spans, vectors = unpack_sentences(result.node.metadata)
         assert spans and vectors.shape == (len(spans), 384)
+
+
+def test_a_desk_ingest_changes_the_generation_once(
+    store_settings: Settings, sample_copy: Path
+) -> None:
+    """Articles commit one by one, but readers rebuild once: at the end of the ingest."""
+    from citedesk.desk import Desk
+
+    store = open_store(store_settings)
+    ingest_paths([next(sample_copy.glob("*.txt"))], store_settings, store)
+    before = store.fingerprint()
+    seen: list[tuple[str, int]] = []
+
+    def progress(name: str, done: int, total: int) -> None:
+        seen.append((store.fingerprint(), len(store.articles())))
+
+    report = Desk(store_settings, store).ingest([str(sample_copy)], progress=progress)
+    assert report.added == 4 and seen
+    assert {fingerprint for fingerprint, _ in seen} == {before}  # nothing published midway
+    assert seen[-1][1] == 5  # although every article was committed
+    assert store.fingerprint() != before

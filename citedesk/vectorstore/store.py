@@ -8,10 +8,12 @@ interrupted write can never make a partial or outdated version citable.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import math
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -158,6 +160,8 @@ class ArticleStore:
                 "use another CITEDESK_DATA_DIR or CITEDESK_COLLECTION for a new model"
             )
         self.vector_store = ChunkVectorStore(chroma_collection=self._chunks)  # type: ignore[call-arg]
+        self._deferring = 0
+        self._unpublished = False
 
     # --- articles -------------------------------------------------------------------------
     def articles(self, *, with_text: bool = False) -> list[ArticleRecord]:
@@ -199,6 +203,34 @@ class ArticleStore:
     def _committed(self, generation: str) -> None:
         """Called after this process committed a new generation."""
 
+    @contextlib.contextmanager
+    def one_publication(self) -> Iterator[None]:
+        """Commit articles as usual inside, but change the generation only once, at the end.
+
+        Each article is still committed on its own (an interruption keeps every article written
+        so far), but readers that rebuild on a new generation (the retriever: BM25 and the
+        article cache over every chunk) do so once per ingest instead of once per commit, which
+        at 100k chunks would stall every question asked during a long ingest.
+        """
+        self._deferring += 1
+        try:
+            yield
+        finally:
+            self._deferring -= 1
+            if not self._deferring and self._unpublished:
+                self._publish()
+
+    def _publish(self) -> None:
+        generation = self._new_generation()
+        self._articles.upsert(
+            ids=[GENERATION_ID],
+            documents=[""],
+            metadatas=[generation],
+            embeddings=[_NO_VECTOR],  # type: ignore[arg-type]
+        )
+        self._unpublished = False
+        self._committed(generation["generation"])
+
     # --- writing --------------------------------------------------------------------------
     def write_article(self, record: ArticleRecord, nodes: Sequence[BaseNode]) -> None:
         """Replace an article's chunks and record so that readers see old or new, never a mix."""
@@ -227,14 +259,23 @@ class ArticleStore:
                 self.vector_store.add(nodes[start : start + _WRITE_PAGE])
             for record, article_nodes in items:
                 record.chunks = len(article_nodes)
+            ids = [record.id for record, _ in items]
+            documents = [record.text for record, _ in items]
+            metadatas: list[Any] = [record.metadata() for record, _ in items]
             generation = self._new_generation()
-            self._articles.upsert(  # the commit: the records and a new generation, together
-                ids=[record.id for record, _ in items] + [GENERATION_ID],
-                documents=[record.text for record, _ in items] + [""],
-                metadatas=[record.metadata() for record, _ in items] + [generation],
-                embeddings=[_NO_VECTOR] * (len(items) + 1),  # type: ignore[arg-type]
+            if not self._deferring:  # the records and a new generation, together
+                ids, documents = [*ids, GENERATION_ID], [*documents, ""]
+                metadatas.append(generation)
+            self._articles.upsert(  # the commit
+                ids=ids,
+                documents=documents,
+                metadatas=metadatas,
+                embeddings=[_NO_VECTOR] * len(ids),  # type: ignore[arg-type]
             )
-            self._committed(generation["generation"])
+            if self._deferring:
+                self._unpublished = True
+            else:
+                self._committed(generation["generation"])
             for record, _ in items:
                 if record.id in new_ids:
                     continue
@@ -280,25 +321,27 @@ class ArticleStore:
 
     # --- reading chunks -------------------------------------------------------------------
     def chunk_nodes(self) -> list[TextNode]:
-        """Return every committed chunk as a llama-index node (for BM25)."""
+        """Return every committed chunk as a llama-index node (for BM25), kept small.
+
+        A store of 100k chunks holds all of them in memory, so each node gets only what BM25 and
+        answering read: the text, the metadata (without the packed sentence vectors, which are
+        read per question by `chunk_metadata`) and the embed/LLM metadata rules, with repeated
+        strings and key lists shared between nodes; not the relationships llama-index stores
+        (a copy of the article's metadata and hash per chunk). `get_content` and `hash` come
+        out as for the stored node.
+        """
         committed = {record.id: record.content_hash for record in self.articles()}
+        shared: dict[Any, Any] = {}
         nodes: list[TextNode] = []
         offset = 0
         while True:
             page = self._chunks.get(include=["metadatas", "documents"], limit=_PAGE, offset=offset)
             rows = zip(page["ids"], page["metadatas"] or [], page["documents"] or [], strict=False)
             for chunk_id, meta, text in rows:
-                meta = dict(meta or {})
+                meta = meta or {}
                 if committed.get(str(meta.get("article_id"))) != meta.get("content_hash"):
                     continue
-                # The packed sentence vectors are read per question (chunk_metadata); keeping
-                # them on every in-memory node would multiply the index's memory several times.
-                # Stores written before ChunkVectorStore also have them inside `_node_content`,
-                # which llama-index rebuilds the node from: drop both.
-                meta.pop(VECTORS_KEY, None)
-                node = _node_from_row(chunk_id, meta, text or "")
-                node.metadata.pop(VECTORS_KEY, None)
-                nodes.append(node)
+                nodes.append(_slim_node(chunk_id, meta, text or "", shared))
             if len(page["ids"]) < _PAGE:
                 break
             offset += _PAGE
@@ -331,6 +374,32 @@ class ArticleStore:
 
 def _record(article_id: str, meta: Any, text: str | None) -> ArticleRecord:
     return ArticleRecord.model_validate({**dict(meta or {}), "id": article_id, "text": text or ""})
+
+
+def _slim_node(chunk_id: str, meta: Any, text: str, shared: dict[Any, Any]) -> TextNode:
+    """A node for BM25 from a chunk row, sharing equal strings and key lists via `shared`."""
+    try:
+        stored = json.loads(meta["_node_content"])
+    except (KeyError, TypeError, ValueError):  # rows written by something other than llama-index
+        stored = {"metadata": {k: v for k, v in meta.items() if k[0] != "_"}}
+    metadata = {
+        shared.setdefault(key, key): shared.setdefault(value, value)
+        if isinstance(value, str)
+        else value
+        for key, value in (stored.get("metadata") or {}).items()
+        if key != VECTORS_KEY  # stores written before ChunkVectorStore have them here too
+    }
+    fields = {
+        name: shared.setdefault(tuple(stored[name]), list(stored[name]))
+        for name in ("excluded_embed_metadata_keys", "excluded_llm_metadata_keys")
+        if name in stored
+    }
+    for name in ("start_char_idx", "end_char_idx", "metadata_template", "metadata_separator"):
+        if stored.get(name) is not None:
+            fields[name] = stored[name]
+    if stored.get("text_template"):
+        fields["text_template"] = stored["text_template"]
+    return TextNode(id_=chunk_id, text=text, metadata=metadata, **fields)
 
 
 def _node_from_row(chunk_id: str, meta: dict[str, Any], text: str) -> TextNode:
