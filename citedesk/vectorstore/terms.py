@@ -30,6 +30,7 @@ STOPWORDS = frozenset(
     also any anyone else ever many much one ones get got let lets us re ve ll d s t say says
     said saying tell told tells according article articles report reported reports news mention
     mentioned mentions know known think thing things happen happened happens
+    even exactly actually really basically literally anyway please
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
