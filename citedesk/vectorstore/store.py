@@ -291,14 +291,7 @@ class ArticleStore:
     def delete_article(self, article_id: str) -> None:
         """Forget an article: its record first (so nothing is citable), then its chunks."""
         self._articles.delete(ids=[article_id])
-        generation = self._new_generation()
-        self._articles.upsert(
-            ids=[GENERATION_ID],
-            documents=[""],
-            metadatas=[generation],
-            embeddings=[_NO_VECTOR],  # type: ignore[arg-type]
-        )
-        self._committed(generation["generation"])
+        self._publish()
         self._chunks.delete(where={"article_id": article_id})
 
     def collect_garbage(self) -> int:
