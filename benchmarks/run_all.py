@@ -711,6 +711,9 @@ def main() -> None:
         help="with --keep: the ingest section reuses the kept sentence-transformers and stock "
         "llama-index timings (they run none of our code) and re-measures ours and the raw model",
     )
+    parser.add_argument(
+        "--render-only", action="store_true", help="with --keep: rewrite RESULTS.md, run nothing"
+    )
     parser.add_argument("--part", choices=PARTS)
     args, rest = parser.parse_known_args()
     if args.part:
@@ -722,6 +725,9 @@ def main() -> None:
     results: dict[str, Any] = {}
     if args.keep and args.keep.exists():
         results = json.loads(args.keep.read_text())
+    if args.render_only:
+        args.out.write_text(render(results, args))
+        return
     with tempfile.TemporaryDirectory(prefix="citedesk-bench-") as tmp:
         work = Path(tmp)
         for name in wanted:
