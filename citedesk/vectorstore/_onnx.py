@@ -224,10 +224,7 @@ class OnnxEncoder:
 
         encodings = self.tokenizer.encode_batch(texts)
         result = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        # Similar lengths share a batch, so little time goes into padding.
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
+        for batch in _batches([len(encoding.ids) for encoding in encodings], batch_size):
             width = max(len(encodings[i].ids) for i in batch)
             ids = np.zeros((len(batch), width), dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.int64)
@@ -244,3 +241,31 @@ class OnnxEncoder:
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             result[batch] = pooled / np.maximum(norms, 1e-12)
         return result
+
+
+# A batch closes early once a text is this much longer than the batch's shortest: every text is
+# padded to the longest, and attention costs the square of the width. Texts come sorted by length,
+# so this only splits the steep long tail (a 40-token and a 250-token sentence never share a batch).
+_WIDTH_RATIO = 1.25
+_MIN_BATCH = 8
+
+
+def _batches(lengths: list[int], batch_size: int) -> list[list[int]]:
+    """Indices of the texts, sorted by length and cut into batches of similar width."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        if current and (
+            len(current) >= batch_size
+            or (
+                len(current) >= _MIN_BATCH
+                and lengths[i] > _WIDTH_RATIO * max(lengths[current[0]], 1)
+            )
+        ):
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
