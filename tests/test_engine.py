@@ -156,3 +156,14 @@ def test_three_places_and_a_neighbour_in_the_same_paragraph_joins_its_lead() -> 
     facts = select_facts([lead, neighbour, next_paragraph, *others], threshold=0.5, max_facts=3)
     assert [fact.lead for fact in facts] == [lead, next_paragraph, others[0]]
     assert facts[0].continuation is neighbour and facts[1].continuation is None
+
+
+def test_a_chunk_found_by_both_retrievers_is_fused_once_with_both_ranks(
+    engine: AnswerEngine,
+) -> None:
+    """Reciprocal rank fusion by chunk id: a chunk that dense search and BM25 both return gets
+    one entry whose score sums both ranks (1/61 + 1/61 for a chunk first in both)."""
+    results = engine.retriever.retrieve("Baerbock Lavrov phone call massive consequences")
+    ids = [result.node.node_id for result in results]
+    assert len(ids) == len(set(ids))
+    assert results[0].score is not None and results[0].score > 1.5 / 61

@@ -19,6 +19,7 @@ from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 from llama_index.retrievers.bm25 import BM25Retriever
 
+from citedesk.vectorstore.sentences import VECTORS_KEY
 from citedesk.vectorstore.store import ArticleRecord, ArticleStore
 from citedesk.vectorstore.terms import Vocabulary
 
@@ -27,6 +28,31 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # The dense side casts a wider net: it is the one that finds paraphrases.
 DENSE_FACTOR = 2
+
+
+class _FusionById(QueryFusionRetriever):
+    """Reciprocal rank fusion that knows a chunk by its id.
+
+    llama-index fuses by `node.hash`, which covers the metadata: a chunk found by the dense side
+    (its sentence vectors in the metadata) and by BM25 (without them) counted as two chunks, each
+    with one rank, instead of one chunk with both. The dense copy is kept: it carries the vectors.
+    """
+
+    def _reciprocal_rerank_fusion(
+        self, results: dict[tuple[str, int], list[NodeWithScore]]
+    ) -> list[NodeWithScore]:
+        k = 60.0  # as llama-index and the RRF paper
+        fused: dict[str, float] = {}
+        nodes: dict[str, NodeWithScore] = {}
+        for found in results.values():
+            ranked = sorted(found, key=lambda result: result.score or 0.0, reverse=True)
+            for rank, result in enumerate(ranked):
+                chunk_id = result.node.node_id
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (rank + k)
+                if chunk_id not in nodes or VECTORS_KEY in result.node.metadata:
+                    nodes[chunk_id] = result
+        order = sorted(fused, key=lambda chunk_id: fused[chunk_id], reverse=True)
+        return [NodeWithScore(node=nodes[i].node, score=fused[i]) for i in order]
 
 
 class HybridRetriever(BaseRetriever):
@@ -80,7 +106,7 @@ class HybridRetriever(BaseRetriever):
                     stemmer=Stemmer.Stemmer("english"),
                     language="english",
                 )
-                self._fusion = QueryFusionRetriever(
+                self._fusion = _FusionById(
                     [dense, bm25],
                     mode=FUSION_MODES.RECIPROCAL_RANK,
                     similarity_top_k=self._top_k,
