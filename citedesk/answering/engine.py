@@ -114,7 +114,7 @@ class AnswerEngine:
         context = tuple(history[-1].article_ids) if history else ()
         return Evidence(
             resolved=resolved,
-            ranked=self.rank(resolved, frame, context_articles=context),
+            ranked=self._rank(resolved, frame, context_articles=context),
             # A name no article mentions in any spelling cannot be answered about.
             unknown_names=vocabulary.unknown_names(resolved),
         )
@@ -128,7 +128,7 @@ class AnswerEngine:
             else _weights.THRESHOLD
         )
 
-    def rank(
+    def _rank(
         self,
         question: str,
         frame: TimeFrame | None = None,
@@ -141,7 +141,7 @@ class AnswerEngine:
         sentences are candidates too, and carry that as evidence.
         """
         frame = frame or TimeFrame()
-        self.retriever.refresh()
+        # evidence() refreshed the retriever before resolving, and retrieve() checks again.
         vocabulary = self.retriever.vocabulary
         variants = vocabulary.expand(question)
         query_text = f"{question} {' '.join(variants)}" if variants else question

@@ -139,19 +139,14 @@ class QueryTerms:
         self.total = sum(weight for _, weight in self.groups)
         self.unknown_share = unknown / (unknown + self.total) if unknown + self.total else 0.0
 
-    def coverage(self, text: str) -> float:
-        """Return the IDF-weighted share of question words that the text contains."""
-        return _share(self.groups, set(content_stems(text)))
-
-    def stem_coverage(self, stems: Collection[str]) -> float:
-        """The same share over a set of stems, such as a whole article's."""
+    def coverage(self, stems: Collection[str]) -> float:
+        """Return the IDF-weighted share of question words among these stems (of a sentence,
+        or of a whole article)."""
         return _share(self.groups, set(stems))
 
-    def asked_coverage(self, text: str) -> float:
+    def asked_coverage(self, stems: Collection[str]) -> float:
         """The same over the words that are not names: what the question asks about them."""
-        if not self.asked:
-            return self.coverage(text)
-        return _share(self.asked, set(content_stems(text)))
+        return _share(self.asked or self.groups, set(stems))
 
 
 def _share(groups: list[tuple[set[str], float]], present: set[str]) -> float:
@@ -242,7 +237,7 @@ def score_sentences(
             gathered.setdefault(sentence.article_id, set()).update(content_stems(sentence.text))
         article_stems = gathered
     article_coverage = {
-        article_id: terms.stem_coverage(stems) for article_id, stems in article_stems.items()
+        article_id: terms.coverage(stems) for article_id, stems in article_stems.items()
     }
     chunk_vectors: dict[int, np.ndarray] = {}
     for sentence in sentences:  # a chunk's topic: the mean of its sentences
@@ -253,13 +248,15 @@ def score_sentences(
         for rank, vector in chunk_vectors.items()
     }
     for sentence in sentences:
+        stems = set(content_stems(sentence.text))  # stemmed once: the hot part of a question
+        lexical = terms.coverage(stems)
         sentence.features = {
             "dense": float(np.dot(query_vector, sentence.vector)),
             "dense_chunk": chunk_dense[sentence.chunk_rank],
-            "lexical": terms.coverage(sentence.text),
-            "lexical_all": terms.coverage(sentence.text) * (1.0 - terms.unknown_share),
-            "lexical_asked": terms.asked_coverage(sentence.text),
-            "lexical_context": terms.coverage(f"{sentence.context} {sentence.text}"),
+            "lexical": lexical,
+            "lexical_all": lexical * (1.0 - terms.unknown_share),
+            "lexical_asked": terms.asked_coverage(stems),
+            "lexical_context": terms.coverage(stems | set(content_stems(sentence.context))),
             "chunk_rank": 1.0 / (1.0 + sentence.chunk_rank),
             "unknown_share": terms.unknown_share,
             "answer_type": answer_type_match(terms.question, sentence.text),

@@ -18,7 +18,7 @@ _CHAT_WORDS = {
     "abt": "about", "ppl": "people", "wat": "what", "wot": "what", "whats": "what's",
     "u": "you", "ur": "your", "r": "are", "govt": "government", "b4": "before", "bc": "because",
     "cuz": "because", "coz": "because", "yr": "year", "yrs": "years", "thx": "thanks",
-    "w/": "with", "w/o": "without", "abt.": "about",
+    "w/": "with", "w/o": "without",
 }  # fmt: skip
 # Lower case and standing alone only: "US", "R&D" and "Plan B4" are left as they are.
 _CHAT_WORD = re.compile(

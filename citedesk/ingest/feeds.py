@@ -20,11 +20,6 @@ def looks_like_feed(page: FetchedPage) -> bool:
     return head.startswith("<?xml") or head.startswith("<rss") or head.startswith("<feed")
 
 
-def entry_urls(page: FetchedPage, limit: int) -> list[str]:
-    """Return the article links of a feed, newest first as the feed lists them."""
-    return list(feed_entries(page, limit))
-
-
 def feed_entries(page: FetchedPage, limit: int) -> dict[str, str | None]:
     """Return the article links of a feed in its order, each with the entry's publication day
     (YYYY-MM-DD) when the feed gives one."""
