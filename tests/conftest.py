@@ -23,7 +23,7 @@ for _name in ("CHROMA_URL", "TELEGRAM_BOT_TOKEN", "LLM_BASE_URL", "CITEDESK_DATA
     os.environ.pop(_name, None)
 
 from citedesk.paths import SAMPLE_CORPUS  # noqa: E402
-from citedesk.settings import Settings  # noqa: E402
+from citedesk.settings import Settings, get_settings  # noqa: E402
 
 SERVER_START_SECONDS = 90
 
@@ -123,3 +123,12 @@ def sample_copy(tmp_path: Path) -> Path:
     target = tmp_path / "articles"
     shutil.copytree(SAMPLE_CORPUS, target)
     return target
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A data folder for the CLI, through the environment as a user would set it."""
+    monkeypatch.setenv("CITEDESK_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield tmp_path / "data"
+    get_settings.cache_clear()

@@ -12,17 +12,8 @@ from typer.testing import CliRunner
 
 from citedesk.cli import app
 from citedesk.paths import PROJECT_ROOT, SAMPLE_CORPUS
-from citedesk.settings import get_settings
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CITEDESK_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
-    yield tmp_path / "data"
-    get_settings.cache_clear()
 
 
 def _lines(output: str) -> list[dict]:  # type: ignore[type-arg]

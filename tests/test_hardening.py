@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 from citedesk.cli import app
 from citedesk.desk import Desk
 from citedesk.paths import PROJECT_ROOT, SAMPLE_CORPUS
-from citedesk.settings import get_settings
 
 runner = CliRunner()
 HOSTILE_TITLE = "[/x] Rich [bold]markup \x1b]0;pwned\x07title"
@@ -29,14 +28,6 @@ HOSTILE = (
     "The harbour in Kiel reopened on Tuesday after the storm\x1b[2J, said the harbour master.\n\n"
     "Ferries to Oslo will sail again from Wednesday morning\x9b31m, the operator said.\n"
 )
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CITEDESK_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
-    yield tmp_path / "data"
-    get_settings.cache_clear()
 
 
 def _digest(folder: Path) -> dict[str, str]:
