@@ -215,7 +215,7 @@ def answer_type_match(question: str, text: str) -> float:
 
 def probability(features: dict[str, float]) -> float:
     """The fitted logistic model: how likely a sentence with these features answers."""
-    z = _weights.BIAS + sum(_weights.WEIGHTS.get(name, 0.0) * features[name] for name in FEATURES)
+    z = _weights.BIAS + sum(_weights.WEIGHTS[name] * features[name] for name in FEATURES)
     return 1.0 / (1.0 + math.exp(-z))
 
 
