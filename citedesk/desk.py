@@ -21,7 +21,7 @@ from citedesk.ingest import IngestReport, ingest_sources, ingest_upload
 from citedesk.ingest.pipeline import Progress
 from citedesk.paths import SAMPLE_CORPUS
 from citedesk.settings import Settings, get_settings
-from citedesk.vectorstore import ArticleRecord, ArticleStore, open_store
+from citedesk.vectorstore import ArticleRecord, ArticleStore, open_store, prepare_index
 
 if TYPE_CHECKING:
     from llama_index.core.base.base_query_engine import BaseQueryEngine
@@ -74,12 +74,8 @@ class Desk:
         return self._store.is_new()
 
     def sources(self, *, with_text: bool = False) -> list[ArticleRecord]:
-        """The stored articles, oldest first; with their text from the retriever's cache."""
-        if not with_text:
-            return self._store.articles()
-        retriever = self.engine.retriever
-        retriever.refresh()
-        return list(retriever.articles.values())
+        """The stored articles, oldest first."""
+        return self._store.articles(with_text=with_text)
 
     def chunk_count(self) -> int:
         return self._store.chunk_count()
@@ -209,8 +205,15 @@ class Desk:
             return self._engine
 
     def _refresh(self) -> None:
+        """Bring retrieval up to date with what was just written.
+
+        Without an engine (a CLI ingest), the retrieval index is still built and saved now, so
+        that the next process to answer loads it instead of building it inside its first question.
+        """
         if self._engine is not None:
             self._engine.retriever.refresh()
+        else:
+            prepare_index(self._store)
 
     def close(self) -> None:
         with self._write_lock:

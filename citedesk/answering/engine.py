@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -151,10 +151,13 @@ class AnswerEngine:
         results += [
             NodeWithScore(node=node, score=0.0)
             for article_id in context_articles
-            for node in self.retriever.chunks.get(article_id, [])
+            for node in self.retriever.article_chunks(article_id)
             if node.node_id not in retrieved
         ]
-        sentences = self._candidate_sentences(results)
+        articles = self.retriever.articles_with_text(
+            {str(result.node.metadata.get("article_id")) for result in results}
+        )
+        sentences = self._candidate_sentences(results, articles)
         if not sentences:
             return []
         score_sentences(
@@ -162,7 +165,7 @@ class AnswerEngine:
             query_vector,
             QueryTerms(question, vocabulary),
             set(context_articles),
-            {s.article_id: self._article_stems(s.article_id) for s in sentences},
+            {article_id: _article_stems(record) for article_id, record in articles.items()},
             frame,
         )
 
@@ -211,9 +214,10 @@ class AnswerEngine:
             update={"answer": text, "citations": citations, "written_by": "llm"}
         )
 
-    def _candidate_sentences(self, results: Sequence[NodeWithScore]) -> list[Sentence]:
+    def _candidate_sentences(
+        self, results: Sequence[NodeWithScore], articles: Mapping[str, ArticleRecord]
+    ) -> list[Sentence]:
         """The sentences of the retrieved chunks, with the vectors computed at ingest."""
-        articles = self.retriever.articles
         stored = self.store.chunk_metadata([result.node.node_id for result in results])
         found: dict[tuple[str, int], Sentence] = {}
         for rank, result in enumerate(results):
@@ -243,13 +247,6 @@ class AnswerEngine:
                     starts_paragraph=_starts_paragraph(record.text, start),
                 )
         return list(found.values())
-
-    def _article_stems(self, article_id: str) -> frozenset[str]:
-        """The stems of an article's title and text (cached while the article is unchanged)."""
-        record = self.retriever.articles.get(article_id)
-        if record is None:
-            return frozenset()
-        return _stems_of(record.id, record.content_hash, f"{record.title} {record.text}")
 
     def _spans(self, record: ArticleRecord) -> list[tuple[int, int]]:
         key = (record.id, record.content_hash)
@@ -359,6 +356,11 @@ def _starts_paragraph(text: str, start: int) -> bool:
     before = text[max(0, start - 8) : start]
     stripped = before.rstrip()
     return start == 0 or "\n" in before[len(stripped) :] or not stripped
+
+
+def _article_stems(record: ArticleRecord) -> frozenset[str]:
+    """The stems of an article's title and text (cached while the article is unchanged)."""
+    return _stems_of(record.id, record.content_hash, f"{record.title} {record.text}")
 
 
 @lru_cache(maxsize=1024)

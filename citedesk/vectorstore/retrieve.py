@@ -1,33 +1,34 @@
 """Hybrid retrieval: dense (Chroma) and BM25 over the committed chunks, fused by reciprocal rank.
 
 `HybridRetriever` is a llama-index `BaseRetriever`, so it drops into anyone's llama-index code
-(`Desk.as_retriever()`); the answering engine uses it the same way.
+(`Desk.as_retriever()`); the answering engine uses it the same way. It keeps no chunk or article
+text in memory: BM25 ranks chunk ids (`CorpusIndex`, saved on disk per store generation) and the
+chunks and articles an answer needs are read from Chroma, recent articles cached.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
+from collections import OrderedDict
+from collections.abc import Collection
 from typing import Any
 
-import Stemmer
 from llama_index.core import VectorStoreIndex
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
-from llama_index.retrievers.bm25 import BM25Retriever
 
+from citedesk.vectorstore._corpus_index import CorpusIndex
 from citedesk.vectorstore.sentences import VECTORS_KEY
 from citedesk.vectorstore.store import ArticleRecord, ArticleStore
 from citedesk.vectorstore.terms import Vocabulary
 
-# bm25s sets its own logger to DEBUG on import, which would print on every index build.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
-
 # The dense side casts a wider net: it is the one that finds paraphrases.
 DENSE_FACTOR = 2
+# Articles (with their text) kept between questions: a conversation keeps quoting the same few.
+_ARTICLE_CACHE = 256
 
 
 class _FusionById(QueryFusionRetriever):
@@ -55,6 +56,22 @@ class _FusionById(QueryFusionRetriever):
         return [NodeWithScore(node=nodes[i].node, score=fused[i]) for i in order]
 
 
+class _ChunkBM25Retriever(BaseRetriever):
+    """BM25 over the corpus index; the chunks it ranks are read from the store."""
+
+    def __init__(self, store: ArticleStore, index: CorpusIndex, top_k: int) -> None:
+        super().__init__()
+        self._store = store
+        self._index = index
+        self._top_k = top_k
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        hits = self._index.search(query_bundle.query_str, self._top_k)
+        scores = dict(hits)
+        nodes = self._store.chunks_by_id([chunk_id for chunk_id, _ in hits])
+        return [NodeWithScore(node=node, score=scores[node.node_id]) for node in nodes]
+
+
 class HybridRetriever(BaseRetriever):
     """Retrieves committed chunks; reloads itself when another process changes the store."""
 
@@ -68,31 +85,33 @@ class HybridRetriever(BaseRetriever):
         self._lock = threading.Lock()
         self._fingerprint: str | None = None
         self._fusion: BaseRetriever | None = None
-        self.articles: dict[str, ArticleRecord] = {}
-        self.chunks: dict[str, list[BaseNode]] = {}  # each article's committed chunks, in order
-        self.vocabulary = Vocabulary([])
+        self._index = CorpusIndex.empty()
+        self._texts: OrderedDict[tuple[str, str], ArticleRecord] = OrderedDict()
+        self._texts_lock = threading.Lock()
 
     @property
     def store(self) -> ArticleStore:
         return self._store
 
+    @property
+    def articles(self) -> dict[str, ArticleRecord]:
+        """The committed articles by id, without their text (see `articles_with_text`)."""
+        return self._index.articles
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return self._index.vocabulary
+
     def refresh(self) -> None:
-        """Rebuild the BM25 index and article cache if the committed articles changed."""
+        """Load (or build) the index of the committed chunks if the store changed."""
         fingerprint = self._store.fingerprint()
         if fingerprint == self._fingerprint:
             return
         with self._lock:
             if fingerprint == self._fingerprint:
                 return
-            articles = {record.id: record for record in self._store.articles(with_text=True)}
-            nodes = self._store.chunk_nodes()
-            chunks: dict[str, list[BaseNode]] = {}
-            for node in nodes:
-                chunks.setdefault(str(node.metadata.get("article_id")), []).append(node)
-            for article_chunks in chunks.values():
-                article_chunks.sort(key=lambda node: int(node.metadata.get("start", 0)))
-            self.vocabulary = Vocabulary(node.text for node in nodes)
-            if nodes:
+            index = CorpusIndex.open(self._store, fingerprint)
+            if len(index):
                 dense = VectorStoreIndex.from_vector_store(
                     self._store.vector_store,
                     embed_model=self._embed_model,
@@ -100,12 +119,7 @@ class HybridRetriever(BaseRetriever):
                     # default SentenceSplitter, which loads tiktoken's BPE file: 0.4-0.6 s.
                     transformations=[self._embed_model],
                 ).as_retriever(similarity_top_k=self._top_k * DENSE_FACTOR)
-                bm25 = BM25Retriever.from_defaults(
-                    nodes=list[BaseNode](nodes),
-                    similarity_top_k=min(self._top_k, len(nodes)),
-                    stemmer=Stemmer.Stemmer("english"),
-                    language="english",
-                )
+                bm25 = _ChunkBM25Retriever(self._store, index, self._top_k)
                 self._fusion = _FusionById(
                     [dense, bm25],
                     mode=FUSION_MODES.RECIPROCAL_RANK,
@@ -116,9 +130,37 @@ class HybridRetriever(BaseRetriever):
                 )
             else:
                 self._fusion = None
-            self.articles = articles
-            self.chunks = chunks
+            self._index = index
             self._fingerprint = fingerprint
+
+    def articles_with_text(self, article_ids: Collection[str]) -> dict[str, ArticleRecord]:
+        """The committed versions of these articles, text included (from a cache or the store)."""
+        wanted = {
+            article_id: (article_id, record.content_hash)
+            for article_id in article_ids
+            if (record := self.articles.get(article_id)) is not None
+        }
+        found: dict[str, ArticleRecord] = {}
+        with self._texts_lock:
+            for article_id, key in wanted.items():
+                if key in self._texts:
+                    self._texts.move_to_end(key)
+                    found[article_id] = self._texts[key]
+        missing = [article_id for article_id in wanted if article_id not in found]
+        for article_id, record in self._store.articles_by_id(missing).items():
+            if (article_id, record.content_hash) != wanted[article_id]:
+                continue  # changed since the index was built: wait for the next refresh
+            found[article_id] = record
+            with self._texts_lock:
+                self._texts[wanted[article_id]] = record
+                while len(self._texts) > _ARTICLE_CACHE:
+                    self._texts.popitem(last=False)
+        return found
+
+    def article_chunks(self, article_id: str) -> list[BaseNode]:
+        """The committed chunks of an article, in reading order."""
+        record = self.articles.get(article_id)
+        return list(self._store.article_chunks(record)) if record is not None else []
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         """Return fused chunks for a query, spelling variants of names added, best first."""

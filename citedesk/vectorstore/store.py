@@ -160,6 +160,8 @@ class ArticleStore:
                 "use another CITEDESK_DATA_DIR or CITEDESK_COLLECTION for a new model"
             )
         self.vector_store = ChunkVectorStore(chroma_collection=self._chunks)  # type: ignore[call-arg]
+        # Where retrieval keeps its index of this store (see _corpus_index); None: in memory only.
+        self.index_folder: Path | None = None
         self._deferring = 0
         self._unpublished = False
 
@@ -183,12 +185,7 @@ class ArticleStore:
         return sorted(records, key=lambda record: record.ingested_at)
 
     def article(self, article_id: str) -> ArticleRecord | None:
-        if article_id == GENERATION_ID:
-            return None
-        page = self._articles.get(ids=[article_id], include=["metadatas", "documents"])
-        if not page["ids"]:
-            return None
-        return _record(article_id, (page["metadatas"] or [{}])[0], (page["documents"] or [""])[0])
+        return self.articles_by_id([article_id]).get(article_id)
 
     def fingerprint(self) -> str:
         """Return a value that changes with every commit, from any process (one small read)."""
@@ -313,32 +310,67 @@ class ArticleStore:
         return len(stale)
 
     # --- reading chunks -------------------------------------------------------------------
-    def chunk_nodes(self) -> list[TextNode]:
-        """Return every committed chunk as a llama-index node (for BM25), kept small.
-
-        A store of 100k chunks holds all of them in memory, so each node gets only what BM25 and
-        answering read: the text, the metadata (without the packed sentence vectors, which are
-        read per question by `chunk_metadata`) and the embed/LLM metadata rules, with repeated
-        strings and key lists shared between nodes; not the relationships llama-index stores
-        (a copy of the article's metadata and hash per chunk). `get_content` and `hash` come
-        out as for the stored node.
-        """
+    def committed_chunks(self) -> Iterator[tuple[str, dict[str, Any], str]]:
+        """Yield the id, stored metadata and text of every committed chunk, a page at a time."""
         committed = {record.id: record.content_hash for record in self.articles()}
-        shared: dict[Any, Any] = {}
-        nodes: list[TextNode] = []
         offset = 0
         while True:
             page = self._chunks.get(include=["metadatas", "documents"], limit=_PAGE, offset=offset)
             rows = zip(page["ids"], page["metadatas"] or [], page["documents"] or [], strict=False)
             for chunk_id, meta, text in rows:
-                meta = meta or {}
-                if committed.get(str(meta.get("article_id"))) != meta.get("content_hash"):
-                    continue
-                nodes.append(_slim_node(chunk_id, meta, text or "", shared))
+                meta = dict(meta or {})
+                if committed.get(str(meta.get("article_id"))) == meta.get("content_hash"):
+                    yield chunk_id, meta, text or ""
             if len(page["ids"]) < _PAGE:
                 break
             offset += _PAGE
-        return nodes
+
+    def chunk_nodes(self) -> list[TextNode]:
+        """Return every committed chunk as a small llama-index node (see `slim_node`)."""
+        shared: dict[Any, Any] = {}
+        return [slim_node(i, meta, text, shared) for i, meta, text in self.committed_chunks()]
+
+    def chunks_by_id(self, chunk_ids: Sequence[str]) -> list[TextNode]:
+        """Return these chunks as small nodes, in the order asked; ids not stored are skipped."""
+        if not chunk_ids:
+            return []
+        page = self._chunks.get(
+            ids=list(dict.fromkeys(chunk_ids)), include=["metadatas", "documents"]
+        )
+        shared: dict[Any, Any] = {}
+        found = {
+            chunk_id: slim_node(chunk_id, dict(meta or {}), text or "", shared)
+            for chunk_id, meta, text in zip(
+                page["ids"], page["metadatas"] or [], page["documents"] or [], strict=False
+            )
+        }
+        return [found[chunk_id] for chunk_id in chunk_ids if chunk_id in found]
+
+    def article_chunks(self, record: ArticleRecord) -> list[TextNode]:
+        """Return the chunks of this version of an article, in reading order."""
+        where: Any = {"$and": [{"article_id": record.id}, {"content_hash": record.content_hash}]}
+        page = self._chunks.get(where=where, include=["metadatas", "documents"])
+        shared: dict[Any, Any] = {}
+        nodes = [
+            slim_node(chunk_id, dict(meta or {}), text or "", shared)
+            for chunk_id, meta, text in zip(
+                page["ids"], page["metadatas"] or [], page["documents"] or [], strict=False
+            )
+        ]
+        return sorted(nodes, key=lambda node: int(node.metadata.get("start", 0)))
+
+    def articles_by_id(self, article_ids: Collection[str]) -> dict[str, ArticleRecord]:
+        """Return these committed articles with their text; ids not stored are left out."""
+        wanted = [article_id for article_id in article_ids if article_id != GENERATION_ID]
+        if not wanted:
+            return {}
+        page = self._articles.get(ids=wanted, include=["metadatas", "documents"])
+        return {
+            article_id: _record(article_id, meta, text)
+            for article_id, meta, text in zip(
+                page["ids"], page["metadatas"] or [], page["documents"] or [], strict=False
+            )
+        }
 
     def chunk_metadata(self, chunk_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Return the stored metadata of these chunks (sentence offsets and vectors included)."""
@@ -369,8 +401,14 @@ def _record(article_id: str, meta: Any, text: str | None) -> ArticleRecord:
     return ArticleRecord.model_validate({**dict(meta or {}), "id": article_id, "text": text or ""})
 
 
-def _slim_node(chunk_id: str, meta: Any, text: str, shared: dict[Any, Any]) -> TextNode:
-    """A node for BM25 from a chunk row, sharing equal strings and key lists via `shared`."""
+def slim_node(chunk_id: str, meta: Any, text: str, shared: dict[Any, Any]) -> TextNode:
+    """A node from a chunk row with only what retrieval and answering read.
+
+    That is the text, the metadata (without the packed sentence vectors, read per question by
+    `chunk_metadata`) and the embed/LLM metadata rules, with equal strings and key lists shared
+    through `shared`; not the relationships llama-index stores (a copy of the article's metadata
+    and hash per chunk). `get_content` and `hash` come out as for the stored node.
+    """
     try:
         stored = json.loads(meta["_node_content"])
     except (KeyError, TypeError, ValueError):  # rows written by something other than llama-index
@@ -480,6 +518,7 @@ class EmbeddedStore(ArticleStore):
         except Exception as exc:
             raise _damaged(path, exc) from exc
         super().__init__(client, settings.store.collection, settings.retrieval.embed_model)
+        self.index_folder = settings.store.data_dir / "index" / settings.store.collection
 
 
 class ServerStore(ArticleStore):
@@ -506,6 +545,12 @@ class ServerStore(ArticleStore):
                 f"cannot reach the Chroma server at {settings.store.chroma_url}: {exc}"
             ) from exc
         super().__init__(client, settings.store.collection, settings.retrieval.embed_model)
+        # Each process keeps its own copy of the index, under its own data folder; two servers
+        # with the same collection name must not share one.
+        server = hashlib.sha1(settings.store.chroma_url.encode()).hexdigest()[:8]
+        self.index_folder = (
+            settings.store.data_dir / "index" / f"{settings.store.collection}-{server}"
+        )
 
 
 def open_store(settings: Settings) -> ArticleStore:

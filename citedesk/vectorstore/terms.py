@@ -7,6 +7,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 import Stemmer
 from rapidfuzz import process
@@ -69,54 +70,106 @@ def skeleton(word: str) -> str:
     return "".join(out)
 
 
-class Vocabulary:
-    """The corpus's words: document frequencies for weighting and proper nouns for spelling."""
+class VocabularyCounts:
+    """What a Vocabulary is made of, counted one text at a time (a corpus need not fit in memory)."""
 
-    def __init__(self, texts: Iterable[str]) -> None:
+    def __init__(self) -> None:
         self.documents = 0
-        self._df: Counter[str] = Counter()
-        capitalized: Counter[str] = Counter()
-        mid_sentence: Counter[str] = Counter()
-        initial_only: Counter[str] = Counter()
-        all_words: set[str] = set()
+        self.df: Counter[str] = Counter()
+        self.capitalized: Counter[str] = Counter()
+        self.mid_sentence: Counter[str] = Counter()
+        self.initial_only: Counter[str] = Counter()
+        self.words: set[str] = set()
         self.acronyms: set[str] = set()  # initials of capitalised runs: "Kaun Banega Crorepati" kbc
-        for text in texts:
-            for run in _CAPITALISED_RUN.finditer(text):
-                self.acronyms.add("".join(word[0] for word in run.group().split()).lower())
-            self.documents += 1
-            self._df.update(set(content_stems(text)))
-            for match in _TOKEN.finditer(text):
-                word = _POSSESSIVE.sub("", match.group())
-                lower = word.lower()
-                all_words.add(lower)
-                # Only a capital in mid-sentence says that a word is a name.
-                before = text[max(0, match.start() - 3) : match.start()].strip(" \"“‘'(")
-                if before and before[-1] not in ".!?:\n":
-                    mid_sentence[lower] += 1
-                    if word[:1].isupper():
-                        capitalized[lower] += 1
-                elif word[:1].isupper():
-                    initial_only[lower] += 1
-        # A proper noun is written with a capital (nearly) every time it appears.
-        # A word met only at sentence starts ("Bierbock stressed ...") may be one too, unless
-        # it is an adverb ("Separately, ...").
-        self.proper_nouns = {
+
+    def add(self, text: str) -> None:
+        for run in _CAPITALISED_RUN.finditer(text):
+            self.acronyms.add("".join(word[0] for word in run.group().split()).lower())
+        self.documents += 1
+        self.df.update(set(content_stems(text)))
+        for match in _TOKEN.finditer(text):
+            word = _POSSESSIVE.sub("", match.group())
+            lower = word.lower()
+            self.words.add(lower)
+            # Only a capital in mid-sentence says that a word is a name.
+            before = text[max(0, match.start() - 3) : match.start()].strip(" \"“‘'(")
+            if before and before[-1] not in ".!?:\n":
+                self.mid_sentence[lower] += 1
+                if word[:1].isupper():
+                    self.capitalized[lower] += 1
+            elif word[:1].isupper():
+                self.initial_only[lower] += 1
+
+    def proper_nouns(self) -> set[str]:
+        """A proper noun is written with a capital (nearly) every time it appears.
+
+        A word met only at sentence starts ("Bierbock stressed ...") may be one too, unless it is
+        an adverb ("Separately, ...").
+        """
+        mid_sentence = self.mid_sentence
+        return {
             word
-            for word, count in capitalized.items()
+            for word, count in self.capitalized.items()
             if len(word) >= 4 and count >= 0.8 * mid_sentence[word] and word not in STOPWORDS
         } | {
             word
-            for word in initial_only
+            for word in self.initial_only
             if len(word) >= 4
             and mid_sentence[word] == 0
             and word not in STOPWORDS
             and not word.endswith("ly")
         }
-        self.words = all_words
-        self._word_list = sorted(all_words)
-        self._proper_list = sorted(self.proper_nouns)
+
+
+class Vocabulary:
+    """The corpus's words: document frequencies for weighting and proper nouns for spelling.
+
+    It pickles to what it needs (not the counts it was built from), so a retriever can keep it
+    on disk beside its BM25 index and load it instead of reading every chunk again.
+    """
+
+    def __init__(self, texts: Iterable[str] = ()) -> None:
+        counts = VocabularyCounts()
+        for text in texts:
+            counts.add(text)
+        self._take(counts)
+
+    @classmethod
+    def from_counts(cls, counts: VocabularyCounts) -> Vocabulary:
+        vocabulary = cls.__new__(cls)
+        vocabulary._take(counts)
+        return vocabulary
+
+    def _take(self, counts: VocabularyCounts) -> None:
+        self.__setstate__(
+            {
+                "documents": counts.documents,
+                "df": dict(counts.df),
+                "words": sorted(counts.words),
+                "proper_nouns": sorted(counts.proper_nouns()),
+                "acronyms": sorted(counts.acronyms),
+            }
+        )
+
+    def __getstate__(self) -> dict[str, object]:
+        return {
+            "documents": self.documents,
+            "df": self._df,
+            "words": self._word_list,
+            "proper_nouns": self._proper_list,
+            "acronyms": sorted(self.acronyms),
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.documents = int(state["documents"])
+        self._df: dict[str, int] = state["df"]
+        self._word_list: list[str] = state["words"]
+        self.words = set(self._word_list)
+        self._proper_list: list[str] = state["proper_nouns"]
+        self.proper_nouns = set(self._proper_list)
+        self.acronyms: set[str] = set(state["acronyms"])
         self._by_initial: dict[str, list[str]] = defaultdict(list)
-        for word in self.proper_nouns:
+        for word in self._proper_list:
             self._by_initial[word[0]].append(word)
 
     def document_frequency(self, word: str) -> int:

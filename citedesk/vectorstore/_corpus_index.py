@@ -1,0 +1,222 @@
+"""What retrieval knows about the whole store: BM25 over every chunk, the articles, the vocabulary.
+
+It is built once per store generation by reading the committed chunks a page at a time (a 100k-chunk
+store never sits in memory as text), and kept on disk under the data folder, so that the next process,
+or the bot after a restart, loads it instead of reading every chunk again (over a minute at 100k
+chunks). Loading maps the BM25 matrix and reads two small JSON files. It holds no chunk text:
+retrieval asks Chroma for the dozen chunks it returns.
+
+BM25 is bm25s, as inside llama-index's `BM25Retriever`, over the same tokens (bm25s's tokenizer,
+English stopwords, Snowball stems) of the same text (each chunk's embed content). The llama-index
+class is not used because it keeps a serialized copy of every node in memory (740 MB at 113k chunks)
+and has no way to rank by chunk id alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import numpy as np
+import Stemmer
+from llama_index.core.schema import MetadataMode
+
+from citedesk.vectorstore.store import ArticleRecord, ArticleStore, slim_node
+from citedesk.vectorstore.terms import Vocabulary, VocabularyCounts
+
+log = logging.getLogger(__name__)
+
+# bm25s sets its own logger to DEBUG on import, which would print on every index build.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+# Bumped whenever what is saved changes meaning: an index of another format is rebuilt.
+FORMAT = "1"
+_META = "index.json"
+_ARTICLES = "articles.json"
+_VOCABULARY = "vocabulary.json"
+_CHUNK_IDS = "chunk_ids.npy"
+_BM25 = "bm25"
+# Chunks tokenized together while building (bounds the text held at once).
+_BUILD_PAGE = 2000
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def _tokens(texts: list[str]) -> list[list[str]]:
+    tokens: list[list[str]] = bm25s.tokenize(
+        texts, stopwords="english", stemmer=_stemmer(), return_ids=False, show_progress=False
+    )
+    return tokens
+
+
+class CorpusIndex:
+    """BM25 by chunk id, the committed articles (without text) and the corpus vocabulary."""
+
+    def __init__(
+        self,
+        generation: str,
+        chunk_ids: Any,  # a sequence of str: a list, or a memory-mapped numpy array
+        bm25: bm25s.BM25 | None,
+        articles: dict[str, ArticleRecord],
+        vocabulary: Vocabulary,
+    ) -> None:
+        self.generation = generation
+        self.chunk_ids = chunk_ids
+        self.bm25 = bm25
+        self.articles = articles
+        self.vocabulary = vocabulary
+
+    @classmethod
+    def empty(cls) -> CorpusIndex:
+        return cls("", [], None, {}, Vocabulary())
+
+    def __len__(self) -> int:
+        return len(self.chunk_ids)
+
+    # --- building -------------------------------------------------------------------------
+    @classmethod
+    def build(cls, store: ArticleStore, generation: str) -> CorpusIndex:
+        """Read every committed chunk of the store once and index it."""
+        articles = {record.id: record for record in store.articles()}
+        counts = VocabularyCounts()
+        token_ids: dict[str, int] = {}
+        documents: list[np.ndarray] = []
+        chunk_ids: list[str] = []
+        texts: list[str] = []
+
+        def tokenize_page() -> None:
+            for tokens in _tokens(texts):
+                ids = (token_ids.setdefault(token, len(token_ids)) for token in tokens)
+                documents.append(np.fromiter(ids, dtype=np.int32))
+            texts.clear()
+
+        for chunk_id, metadata, text in store.committed_chunks():
+            node = slim_node(chunk_id, metadata, text, {})
+            counts.add(node.text)
+            texts.append(node.get_content(metadata_mode=MetadataMode.EMBED))
+            chunk_ids.append(chunk_id)
+            if len(texts) >= _BUILD_PAGE:
+                tokenize_page()
+        tokenize_page()
+        bm25 = None
+        if chunk_ids:
+            bm25 = bm25s.BM25()
+            bm25.index((documents, token_ids), create_empty_token=False, show_progress=False)
+        return cls(generation, chunk_ids, bm25, articles, Vocabulary.from_counts(counts))
+
+    @classmethod
+    def open(cls, store: ArticleStore, generation: str) -> CorpusIndex:
+        """Load the saved index of this generation, or build it (and save it if the store says
+        where)."""
+        folder = store.index_folder
+        if folder is None or not generation:
+            return cls.build(store, generation)
+        saved = cls.load(folder / generation, generation)
+        if saved is not None:
+            return saved
+        index = cls.build(store, generation)
+        try:
+            index.save(folder / generation)
+        except OSError as exc:  # a read-only data folder still answers; it rebuilds next time
+            log.warning("could not save the retrieval index in %s: %s", folder, exc)
+            return index
+        _remove_others(folder, keep=generation)
+        # Answer from the saved copy: the matrix is then mapped, not held, and what was built
+        # (token arrays, vocabulary counts) is freed.
+        return cls.load(folder / generation, generation) or index
+
+    # --- on disk --------------------------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        """Write the index to `folder` (whole or not at all: it is written beside, then renamed)."""
+        temporary = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
+        shutil.rmtree(temporary, ignore_errors=True)
+        temporary.mkdir(parents=True)
+        if self.bm25 is not None:
+            self.bm25.save(str(temporary / _BM25))
+        np.save(temporary / _CHUNK_IDS, np.asarray(list(self.chunk_ids), dtype=str))
+        records = [record.model_dump(exclude={"text"}) for record in self.articles.values()]
+        (temporary / _ARTICLES).write_text(json.dumps(records), encoding="utf-8")
+        (temporary / _VOCABULARY).write_text(
+            json.dumps(self.vocabulary.__getstate__()), encoding="utf-8"
+        )
+        meta = {"format": FORMAT, "generation": self.generation, "chunks": len(self)}
+        (temporary / _META).write_text(json.dumps(meta), encoding="utf-8")  # written last
+        try:
+            temporary.rename(folder)
+        except OSError:
+            shutil.rmtree(temporary, ignore_errors=True)
+            if not (folder / _META).exists():  # not another process's finished copy
+                raise
+
+    @classmethod
+    def load(cls, folder: Path, generation: str) -> CorpusIndex | None:
+        """Return the index saved in `folder`, or None if it is absent, stale or unreadable."""
+        try:
+            meta = json.loads((folder / _META).read_text(encoding="utf-8"))
+            if meta.get("format") != FORMAT or meta.get("generation") != generation:
+                return None
+            chunk_ids = np.load(folder / _CHUNK_IDS, mmap_mode="r")
+            bm25 = bm25s.BM25.load(str(folder / _BM25), mmap=True) if len(chunk_ids) else None
+            articles = {
+                record["id"]: ArticleRecord.model_validate(record)
+                for record in json.loads((folder / _ARTICLES).read_text(encoding="utf-8"))
+            }
+            vocabulary = Vocabulary.__new__(Vocabulary)
+            vocabulary.__setstate__(json.loads((folder / _VOCABULARY).read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning(
+                "the saved retrieval index in %s is unreadable (%s); rebuilding", folder, exc
+            )
+            return None
+        if len(chunk_ids) != meta.get("chunks"):
+            return None
+        return cls(generation, chunk_ids, bm25, articles, vocabulary)
+
+    # --- searching ------------------------------------------------------------------------
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """Return up to k (chunk id, BM25 score) pairs, best first; chunks sharing no word with
+        the query are not returned."""
+        if self.bm25 is None or k <= 0:
+            return []
+        token_ids = self.bm25.get_tokens_ids(_tokens([query])[0])
+        if not token_ids:
+            return []
+        scores = self.bm25.get_scores([int(token_id) for token_id in token_ids])
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(str(self.chunk_ids[i]), float(scores[i])) for i in top if scores[i] > 0]
+
+
+def prepare_index(store: ArticleStore) -> None:
+    """Build and save the retrieval index of the store's current generation, if not yet saved."""
+    if store.index_folder is not None:
+        CorpusIndex.open(store, store.fingerprint())
+
+
+def _remove_others(folder: Path, keep: str) -> None:
+    """Delete the saved indexes of other generations (a reader that mapped one keeps its copy)."""
+    for child in _children(folder):
+        if child.name != keep and not child.name.startswith(f"{keep}.partial"):
+            with contextlib.suppress(OSError):
+                shutil.rmtree(child)
+
+
+def _children(folder: Path) -> Iterable[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError:
+        return []

@@ -1,0 +1,118 @@
+"""The retrieval index: BM25 by chunk id, saved per store generation, on both kinds of store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import bm25s
+import Stemmer
+from llama_index.core.schema import MetadataMode
+
+from citedesk.desk import Desk
+from citedesk.ingest import ingest_paths
+from citedesk.settings import Settings
+from citedesk.vectorstore import open_store
+from citedesk.vectorstore._corpus_index import CorpusIndex
+from citedesk.vectorstore.embedding import load_embed_model
+from citedesk.vectorstore.retrieve import HybridRetriever
+
+QUERIES = [
+    "Baerbock Lavrov talks in Moscow",
+    "Blinken visit to Kyiv",
+    "sanctions against Russia",
+    "NATO troops on the border",
+]
+
+
+def test_bm25_ranks_as_bm25s_over_the_same_chunk_texts(
+    store_settings: Settings, sample_copy: Path
+) -> None:
+    store = open_store(store_settings)
+    ingest_paths([sample_copy], store_settings, store)
+    index = CorpusIndex.build(store, store.fingerprint())
+    nodes = store.chunk_nodes()
+    # The reference: bm25s as llama-index's BM25Retriever drives it, over every chunk's text.
+    stemmer = Stemmer.Stemmer("english")
+    reference = bm25s.BM25()
+    reference.index(
+        bm25s.tokenize(
+            [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes],
+            stopwords="english",
+            stemmer=stemmer,
+            show_progress=False,
+        ),
+        show_progress=False,
+    )
+    for query in QUERIES:
+        tokens = bm25s.tokenize(query, stemmer=stemmer, show_progress=False)
+        found, scores = reference.retrieve(tokens, k=5, show_progress=False)
+        expected = [
+            (nodes[int(i)].node_id, round(float(s), 4))
+            for i, s in zip(found[0], scores[0], strict=True)
+            if s > 0
+        ]
+        got = [(chunk_id, round(score, 4)) for chunk_id, score in index.search(query, 5)]
+        assert got == expected, query
+    assert index.search("zzqx unrelatedword", 5) == []  # no shared word: nothing, not noise
+
+
+def test_the_index_is_saved_per_generation_and_loaded_by_the_next_process(
+    store_settings: Settings, sample_copy: Path
+) -> None:
+    store = open_store(store_settings)
+    desk = Desk(store_settings, store)
+    desk.ingest([str(sample_copy)])
+    generation = store.fingerprint()
+    folder = store.index_folder
+    assert folder is not None
+    assert [child.name for child in folder.iterdir()] == [generation]  # built by the ingest
+    saved = CorpusIndex.load(folder / generation, generation)
+    built = CorpusIndex.build(store, generation)
+    assert saved is not None and len(saved) == len(built) > 5
+    assert saved.articles.keys() == built.articles.keys()
+    assert all(not record.text for record in saved.articles.values())  # no text kept
+    assert saved.vocabulary.__getstate__() == built.vocabulary.__getstate__()
+    for query in QUERIES:
+        assert saved.search(query, 8) == built.search(query, 8)
+    # Another generation's index is never taken for this one.
+    assert CorpusIndex.load(folder / generation, "another generation") is None
+
+    (sample_copy / "000_42f62abf4ca1e602.txt").unlink()
+    desk.ingest([str(sample_copy)], prune=True)
+    newer = store.fingerprint()
+    assert newer != generation
+    assert [child.name for child in folder.iterdir()] == [newer]  # the old one is gone
+    desk.close()
+
+
+def test_a_damaged_saved_index_is_rebuilt_and_answers_still_come(
+    store_settings: Settings, sample_copy: Path
+) -> None:
+    store = open_store(store_settings)
+    ingest_paths([sample_copy], store_settings, store)
+    generation = store.fingerprint()
+    assert store.index_folder is not None
+    CorpusIndex.open(store, generation)
+    saved = store.index_folder / generation
+    (saved / "vocabulary.json").write_text("{not json", encoding="utf-8")
+    (saved / "index.json").write_text(
+        json.dumps({"format": "1", "generation": generation, "chunks": 3}), encoding="utf-8"
+    )
+    assert CorpusIndex.load(saved, generation) is None
+    retriever = HybridRetriever(store, load_embed_model(store_settings.retrieval.embed_model), 8)
+    results = retriever.retrieve("Who did Baerbock meet in Moscow?")
+    assert results and len(retriever.vocabulary.words) > 100
+    assert any("Lavrov" in result.node.get_content() for result in results)
+
+
+def test_a_read_only_data_folder_still_answers(
+    store_settings: Settings, sample_copy: Path, tmp_path: Path
+) -> None:
+    store = open_store(store_settings)
+    ingest_paths([sample_copy], store_settings, store)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the index folder would go")
+    store.index_folder = blocker / "index"
+    index = CorpusIndex.open(store, store.fingerprint())
+    assert index.search("Baerbock", 3)
