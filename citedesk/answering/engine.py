@@ -59,7 +59,7 @@ class AnswerEngine:
         self.settings = settings
         self.store = store
         self.chat = chat or (OpenAICompatibleChat(settings) if settings.llm.base_url else None)
-        self.embed_model = load_embed_model(settings.retrieval.embed_model)
+        self.embed_model = load_embed_model(store.embed_model_name)
         self.retriever = HybridRetriever(store, self.embed_model, settings.retrieval.retrieve_k)
         self._sentences: dict[tuple[str, str], list[tuple[int, int]]] = {}
 

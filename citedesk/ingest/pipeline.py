@@ -86,7 +86,7 @@ class Ingester:
         self._pipeline = IngestionPipeline(
             transformations=[
                 SentenceChunker(chunk_chars=settings.retrieval.chunk_chars),
-                SentenceEmbedder(embed_model=load_embed_model(settings.retrieval.embed_model)),
+                SentenceEmbedder(embed_model=load_embed_model(store.embed_model_name)),
             ],
             # The cache would hash every node and keep every embedding in memory for a rerun
             # that the content hashes already skip.

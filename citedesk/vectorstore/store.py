@@ -29,7 +29,7 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 from pydantic import BaseModel, Field
 
 from citedesk.errors import StoreError
-from citedesk.settings import Settings
+from citedesk.settings import BUNDLED_MODELS, Settings
 from citedesk.vectorstore._lock import hold_store_lock
 from citedesk.vectorstore.sentences import VECTORS_KEY
 
@@ -154,6 +154,12 @@ class ArticleStore:
         except Exception as exc:  # chromadb raises many types; all mean "store unusable"
             raise StoreError(f"cannot open the Chroma collections: {exc}") from exc
         stored_model = (self._chunks.metadata or {}).get("embed_model")
+        if stored_model in BUNDLED_MODELS and embed_model_name in BUNDLED_MODELS:
+            # The bundled model's two builds (float, int8) answer alike; a store keeps the one it
+            # was embedded with, so changing the default never locks anyone out of their store.
+            embed_model_name = stored_model
+        # The model this store's vectors come from: ingest and questions must both use it.
+        self.embed_model_name = embed_model_name
         if stored_model and stored_model != embed_model_name:
             raise StoreError(
                 f"this store was embedded with {stored_model!r}, not {embed_model_name!r}; "
