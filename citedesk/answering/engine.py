@@ -6,7 +6,6 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 
 import numpy as np
 from llama_index.core.schema import NodeWithScore, QueryBundle
@@ -28,9 +27,8 @@ from citedesk.settings import Settings
 from citedesk.text import sentence_spans
 from citedesk.vectorstore.embedding import load_embed_model
 from citedesk.vectorstore.retrieve import HybridRetriever
-from citedesk.vectorstore.sentences import unpack_sentences
+from citedesk.vectorstore.sentences import SPANS_KEY, VECTORS_KEY, unpack_sentences
 from citedesk.vectorstore.store import ArticleRecord, ArticleStore
-from citedesk.vectorstore.terms import content_stems
 
 log = logging.getLogger(__name__)
 
@@ -160,12 +158,16 @@ class AnswerEngine:
         sentences = self._candidate_sentences(results, articles)
         if not sentences:
             return []
+        terms = QueryTerms(question, vocabulary)
         score_sentences(
             sentences,
             query_vector,
-            QueryTerms(question, vocabulary),
+            terms,
             set(context_articles),
-            {article_id: _article_stems(record) for article_id, record in articles.items()},
+            {
+                article_id: self.retriever.article_stems(article_id, terms.stems)
+                for article_id in articles
+            },
             frame,
         )
 
@@ -218,7 +220,15 @@ class AnswerEngine:
         self, results: Sequence[NodeWithScore], articles: Mapping[str, ArticleRecord]
     ) -> list[Sentence]:
         """The sentences of the retrieved chunks, with the vectors computed at ingest."""
-        stored = self.store.chunk_metadata([result.node.node_id for result in results])
+        # Retrieved chunks carry their sentences; only chunks from elsewhere are read again.
+        stored = {
+            result.node.node_id: result.node.metadata
+            for result in results
+            if SPANS_KEY in result.node.metadata and VECTORS_KEY in result.node.metadata
+        }
+        stored |= self.store.chunk_metadata(
+            [result.node.node_id for result in results if result.node.node_id not in stored]
+        )
         found: dict[tuple[str, int], Sentence] = {}
         for rank, result in enumerate(results):
             node = result.node
@@ -356,16 +366,6 @@ def _starts_paragraph(text: str, start: int) -> bool:
     before = text[max(0, start - 8) : start]
     stripped = before.rstrip()
     return start == 0 or "\n" in before[len(stripped) :] or not stripped
-
-
-def _article_stems(record: ArticleRecord) -> frozenset[str]:
-    """The stems of an article's title and text (cached while the article is unchanged)."""
-    return _stems_of(record.id, record.content_hash, f"{record.title} {record.text}")
-
-
-@lru_cache(maxsize=1024)
-def _stems_of(article_id: str, content_hash: str, text: str) -> frozenset[str]:
-    return frozenset(content_stems(text))
 
 
 def _ordinal(published: str | None) -> int:

@@ -139,6 +139,11 @@ class QueryTerms:
         self.total = sum(weight for _, weight in self.groups)
         self.unknown_share = unknown / (unknown + self.total) if unknown + self.total else 0.0
 
+    @property
+    def stems(self) -> set[str]:
+        """Every stem that counts towards coverage (each word's spellings)."""
+        return {stem_ for spellings, _ in self.groups for stem_ in spellings}
+
     def coverage(self, stems: Collection[str]) -> float:
         """Return the IDF-weighted share of question words among these stems (of a sentence,
         or of a whole article)."""
@@ -229,8 +234,8 @@ def score_sentences(
 ) -> None:
     """Measure each sentence's features and score it.
 
-    `article_stems` maps an article id to the stems of its whole text (default: its sentences
-    here only)."""
+    `article_stems` maps an article id to the stems of its whole text, or at least those of
+    them that are the question's (default: the stems of its sentences here only)."""
     if article_stems is None:
         gathered: dict[str, set[str]] = {}
         for sentence in sentences:

@@ -15,6 +15,8 @@ and has no way to rank by chunk id alone.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import gc
 import json
 import logging
 import os
@@ -30,7 +32,7 @@ import Stemmer
 from llama_index.core.schema import MetadataMode
 
 from citedesk.vectorstore.store import ArticleRecord, ArticleStore, slim_node
-from citedesk.vectorstore.terms import Vocabulary, VocabularyCounts
+from citedesk.vectorstore.terms import Vocabulary, VocabularyCounts, content_stems
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +40,15 @@ log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # Bumped whenever what is saved changes meaning: an index of another format is rebuilt.
-FORMAT = "1"
+FORMAT = "2"
 _META = "index.json"
 _ARTICLES = "articles.json"
 _VOCABULARY = "vocabulary.json"
 _CHUNK_IDS = "chunk_ids.npy"
 _BM25 = "bm25"
+_STEM_IDS = "article_stem_ids.npy"
+_STEM_OFFSETS = "article_stem_offsets.npy"
+_STEM_NAMES = "article_stems.json"
 # Chunks tokenized together while building (bounds the text held at once).
 _BUILD_PAGE = 2000
 
@@ -70,16 +75,18 @@ class CorpusIndex:
         bm25: bm25s.BM25 | None,
         articles: dict[str, ArticleRecord],
         vocabulary: Vocabulary,
+        article_stems: ArticleStems,
     ) -> None:
         self.generation = generation
         self.chunk_ids = chunk_ids
         self.bm25 = bm25
         self.articles = articles
         self.vocabulary = vocabulary
+        self.article_stems = article_stems
 
     @classmethod
     def empty(cls) -> CorpusIndex:
-        return cls("", [], None, {}, Vocabulary())
+        return cls("", [], None, {}, Vocabulary(), ArticleStems.build({}))
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
@@ -94,6 +101,7 @@ class CorpusIndex:
         documents: list[np.ndarray] = []
         chunk_ids: list[str] = []
         texts: list[str] = []
+        stems_by_article: dict[str, set[str]] = {}
 
         def tokenize_page() -> None:
             for tokens in _tokens(texts):
@@ -103,7 +111,8 @@ class CorpusIndex:
 
         for chunk_id, metadata, text in store.committed_chunks():
             node = slim_node(chunk_id, metadata, text, {})
-            counts.add(node.text)
+            stems = counts.add(node.text)
+            stems_by_article.setdefault(str(metadata.get("article_id")), set()).update(stems)
             texts.append(node.get_content(metadata_mode=MetadataMode.EMBED))
             chunk_ids.append(chunk_id)
             if len(texts) >= _BUILD_PAGE:
@@ -113,7 +122,16 @@ class CorpusIndex:
         if chunk_ids:
             bm25 = bm25s.BM25()
             bm25.index((documents, token_ids), create_empty_token=False, show_progress=False)
-        return cls(generation, chunk_ids, bm25, articles, Vocabulary.from_counts(counts))
+        for article_id, record in articles.items():
+            stems_by_article.setdefault(article_id, set()).update(content_stems(record.title))
+        return cls(
+            generation,
+            chunk_ids,
+            bm25,
+            articles,
+            Vocabulary.from_counts(counts),
+            ArticleStems.build(stems_by_article),
+        )
 
     @classmethod
     def open(cls, store: ArticleStore, generation: str) -> CorpusIndex:
@@ -133,8 +151,13 @@ class CorpusIndex:
             return index
         _remove_others(folder, keep=generation)
         # Answer from the saved copy: the matrix is then mapped, not held, and what was built
-        # (token arrays, vocabulary counts) is freed.
-        return cls.load(folder / generation, generation) or index
+        # (token arrays, vocabulary counts, the pages read from Chroma) is freed.
+        saved = cls.load(folder / generation, generation)
+        if saved is None:
+            return index
+        del index
+        _give_back_freed_memory()
+        return saved
 
     # --- on disk --------------------------------------------------------------------------
     def save(self, folder: Path) -> None:
@@ -150,6 +173,7 @@ class CorpusIndex:
         (temporary / _VOCABULARY).write_text(
             json.dumps(self.vocabulary.__getstate__()), encoding="utf-8"
         )
+        self.article_stems.save(temporary)
         meta = {"format": FORMAT, "generation": self.generation, "chunks": len(self)}
         (temporary / _META).write_text(json.dumps(meta), encoding="utf-8")  # written last
         try:
@@ -174,6 +198,7 @@ class CorpusIndex:
             }
             vocabulary = Vocabulary.__new__(Vocabulary)
             vocabulary.__setstate__(json.loads((folder / _VOCABULARY).read_text(encoding="utf-8")))
+            article_stems = ArticleStems.load(folder)
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -183,7 +208,7 @@ class CorpusIndex:
             return None
         if len(chunk_ids) != meta.get("chunks"):
             return None
-        return cls(generation, chunk_ids, bm25, articles, vocabulary)
+        return cls(generation, chunk_ids, bm25, articles, vocabulary, article_stems)
 
     # --- searching ------------------------------------------------------------------------
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
@@ -201,10 +226,79 @@ class CorpusIndex:
         return [(str(self.chunk_ids[i]), float(scores[i])) for i in top if scores[i] > 0]
 
 
+class ArticleStems:
+    """The content stems of each whole article, as ids (sorted per article) in one array.
+
+    Answer scoring asks, for each candidate article, which of the question's words it uses
+    anywhere; stemming a dozen whole articles per question cost more than the rest of the
+    question at 100k chunks, so it is done once here.
+    """
+
+    def __init__(self, stems: list[str], articles: list[str], ids: Any, offsets: Any) -> None:
+        self._stem_ids = {stem_: i for i, stem_ in enumerate(stems)}
+        self._stems = stems
+        self._position = {article_id: i for i, article_id in enumerate(articles)}
+        self._ids = ids
+        self._offsets = offsets
+
+    @classmethod
+    def build(cls, stems_by_article: dict[str, set[str]]) -> ArticleStems:
+        stem_ids: dict[str, int] = {}
+        arrays = [
+            np.unique(
+                np.fromiter(
+                    (stem_ids.setdefault(stem_, len(stem_ids)) for stem_ in stems), dtype=np.int32
+                )
+            )
+            for stems in stems_by_article.values()
+        ]
+        offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum([len(array) for array in arrays])
+        ids = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int32)
+        return cls(list(stem_ids), list(stems_by_article), ids, offsets)
+
+    def save(self, folder: Path) -> None:
+        np.save(folder / _STEM_IDS, self._ids)
+        np.save(folder / _STEM_OFFSETS, self._offsets)
+        names = {"stems": self._stems, "articles": list(self._position)}
+        (folder / _STEM_NAMES).write_text(json.dumps(names), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> ArticleStems:
+        names = json.loads((folder / _STEM_NAMES).read_text(encoding="utf-8"))
+        ids = np.load(folder / _STEM_IDS, mmap_mode="r")
+        offsets = np.load(folder / _STEM_OFFSETS)
+        if len(offsets) != len(names["articles"]) + 1:
+            raise ValueError("article stems and their offsets disagree")
+        return cls(names["stems"], names["articles"], ids, offsets)
+
+    def present(self, article_id: str, stems: Iterable[str]) -> set[str]:
+        """Return which of these stems the article uses (title included)."""
+        position = self._position.get(article_id)
+        if position is None:
+            return set()
+        wanted = [(stem_, self._stem_ids[stem_]) for stem_ in stems if stem_ in self._stem_ids]
+        if not wanted:
+            return set()
+        ids = self._ids[self._offsets[position] : self._offsets[position + 1]]
+        asked = np.fromiter((stem_id for _, stem_id in wanted), dtype=np.int32)
+        at = np.minimum(np.searchsorted(ids, asked), max(len(ids) - 1, 0))
+        found = ids[at] == asked if len(ids) else np.zeros(len(asked), dtype=bool)
+        return {stem_ for (stem_, _), hit in zip(wanted, found, strict=True) if hit}
+
+
 def prepare_index(store: ArticleStore) -> None:
     """Build and save the retrieval index of the store's current generation, if not yet saved."""
     if store.index_folder is not None:
         CorpusIndex.open(store, store.fingerprint())
+
+
+def _give_back_freed_memory() -> None:
+    """Return freed heap pages to the system (glibc keeps them; the build frees hundreds of MB
+    at 100k chunks, which would otherwise stay in a long-running bot's resident size)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _remove_others(folder: Path, keep: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from llama_index.core import VectorStoreIndex
@@ -156,6 +156,10 @@ class HybridRetriever(BaseRetriever):
                 while len(self._texts) > _ARTICLE_CACHE:
                     self._texts.popitem(last=False)
         return found
+
+    def article_stems(self, article_id: str, stems: Iterable[str]) -> set[str]:
+        """Which of these stems the whole article uses (its title included)."""
+        return self._index.article_stems.present(article_id, stems)
 
     def article_chunks(self, article_id: str) -> list[BaseNode]:
         """The committed chunks of an article, in reading order."""

@@ -337,15 +337,15 @@ class ArticleStore:
         return [slim_node(i, meta, text, shared) for i, meta, text in self.committed_chunks()]
 
     def chunks_by_id(self, chunk_ids: Sequence[str]) -> list[TextNode]:
-        """Return these chunks as small nodes, in the order asked; ids not stored are skipped."""
+        """Return these chunks (sentence vectors included, as dense results have them), in the
+        order asked; ids not stored are skipped."""
         if not chunk_ids:
             return []
         page = self._chunks.get(
             ids=list(dict.fromkeys(chunk_ids)), include=["metadatas", "documents"]
         )
-        shared: dict[Any, Any] = {}
         found = {
-            chunk_id: slim_node(chunk_id, dict(meta or {}), text or "", shared)
+            chunk_id: _node_with_vectors(chunk_id, meta, text)
             for chunk_id, meta, text in zip(
                 page["ids"], page["metadatas"] or [], page["documents"] or [], strict=False
             )
@@ -353,12 +353,12 @@ class ArticleStore:
         return [found[chunk_id] for chunk_id in chunk_ids if chunk_id in found]
 
     def article_chunks(self, record: ArticleRecord) -> list[TextNode]:
-        """Return the chunks of this version of an article, in reading order."""
+        """Return the chunks of this version of an article (sentence vectors included), in
+        reading order."""
         where: Any = {"$and": [{"article_id": record.id}, {"content_hash": record.content_hash}]}
         page = self._chunks.get(where=where, include=["metadatas", "documents"])
-        shared: dict[Any, Any] = {}
         nodes = [
-            slim_node(chunk_id, dict(meta or {}), text or "", shared)
+            _node_with_vectors(chunk_id, meta, text)
             for chunk_id, meta, text in zip(
                 page["ids"], page["metadatas"] or [], page["documents"] or [], strict=False
             )
@@ -437,6 +437,14 @@ def slim_node(chunk_id: str, meta: Any, text: str, shared: dict[Any, Any]) -> Te
     if stored.get("text_template"):
         fields["text_template"] = stored["text_template"]
     return TextNode(id_=chunk_id, text=text, metadata=metadata, **fields)
+
+
+def _node_with_vectors(chunk_id: str, meta: Any, text: str | None) -> TextNode:
+    meta = dict(meta or {})
+    node = slim_node(chunk_id, meta, text or "", {})
+    if VECTORS_KEY in meta:
+        node.metadata[VECTORS_KEY] = meta[VECTORS_KEY]
+    return node
 
 
 def _node_from_row(chunk_id: str, meta: dict[str, Any], text: str) -> TextNode:

@@ -15,6 +15,7 @@ from rapidfuzz.distance import OSA
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 _POSSESSIVE = re.compile(r"['’]s$")
+_POSSESSIVE_ENDINGS = ("'s", "’s")
 _VOWELS = set("aeiouy")
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,4}\b")
 
@@ -43,7 +44,11 @@ def _stemmer() -> Stemmer.Stemmer:
 
 def words(text: str) -> list[str]:
     """Return lower-case word tokens without possessive endings."""
-    return [_POSSESSIVE.sub("", token.lower()) for token in _TOKEN.findall(text)]
+    found = []
+    for token in _TOKEN.findall(text):
+        lower = token.lower()
+        found.append(lower[:-2] if lower.endswith(_POSSESSIVE_ENDINGS) else lower)
+    return found
 
 
 def stem(word: str) -> str:
@@ -52,11 +57,11 @@ def stem(word: str) -> str:
 
 def content_stems(text: str) -> list[str]:
     """Return the stems of the words that carry topic, in order, without repeats."""
-    seen: dict[str, None] = {}
-    for word in words(text):
-        if word not in STOPWORDS and len(word) > 1:
-            seen.setdefault(stem(word), None)
-    return list(seen)
+    # Each distinct word is stemmed once, in one call: whole articles are stemmed per question.
+    topical = [
+        word for word in dict.fromkeys(words(text)) if word not in STOPWORDS and len(word) > 1
+    ]
+    return list(dict.fromkeys(_stemmer().stemWords(topical)))
 
 
 def skeleton(word: str) -> str:
@@ -82,11 +87,13 @@ class VocabularyCounts:
         self.words: set[str] = set()
         self.acronyms: set[str] = set()  # initials of capitalised runs: "Kaun Banega Crorepati" kbc
 
-    def add(self, text: str) -> None:
+    def add(self, text: str) -> list[str]:
+        """Count a text in; return its content stems."""
         for run in _CAPITALISED_RUN.finditer(text):
             self.acronyms.add("".join(word[0] for word in run.group().split()).lower())
         self.documents += 1
-        self.df.update(set(content_stems(text)))
+        stems = content_stems(text)
+        self.df.update(stems)
         for match in _TOKEN.finditer(text):
             word = _POSSESSIVE.sub("", match.group())
             lower = word.lower()
@@ -99,6 +106,7 @@ class VocabularyCounts:
                     self.capitalized[lower] += 1
             elif word[:1].isupper():
                 self.initial_only[lower] += 1
+        return stems
 
     def proper_nouns(self) -> set[str]:
         """A proper noun is written with a capital (nearly) every time it appears.
