@@ -204,7 +204,9 @@ def _reuse_embeddings_by_text(model: Any) -> dict[str, Any]:
 
 
 def part_ingest_ours(corpus: str, data: str, reuse: str = "") -> dict[str, Any]:
-    from citedesk.ingest import ingest_sources
+    """`citedesk ingest` of a folder: the Desk's ingest, which ends by saving the retrieval
+    index for the next process."""
+    from citedesk.desk import Desk
     from citedesk.vectorstore import open_store
     from citedesk.vectorstore.embedding import load_embed_model
 
@@ -213,7 +215,7 @@ def part_ingest_ours(corpus: str, data: str, reuse: str = "") -> dict[str, Any]:
     model = load_embed_model(store.embed_model_name)  # the model load is not ingest time
     reused = _reuse_embeddings_by_text(model) if reuse else None
     started = time.perf_counter()
-    report = ingest_sources([corpus], settings, store)
+    report = Desk(settings, store).ingest([corpus])
     seconds = time.perf_counter() - started
     return {
         "seconds": round(seconds, 2),

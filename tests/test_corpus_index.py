@@ -104,6 +104,22 @@ def test_a_damaged_saved_index_is_rebuilt_and_answers_still_come(
     results = retriever.retrieve("Who did Baerbock meet in Moscow?")
     assert results and len(retriever.vocabulary.words) > 100
     assert any("Lavrov" in result.node.get_content() for result in results)
+    assert CorpusIndex.load(saved, generation) is not None  # the damaged copy was replaced
+
+
+def test_an_index_of_an_older_format_is_replaced(
+    store_settings: Settings, sample_copy: Path
+) -> None:
+    store = open_store(store_settings)
+    ingest_paths([sample_copy], store_settings, store)
+    generation = store.fingerprint()
+    assert store.index_folder is not None
+    CorpusIndex.open(store, generation)
+    meta = store.index_folder / generation / "index.json"
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "format": "0"}))
+    assert CorpusIndex.load(store.index_folder / generation, generation) is None
+    CorpusIndex.open(store, generation)
+    assert CorpusIndex.load(store.index_folder / generation, generation) is not None
 
 
 def test_a_read_only_data_folder_still_answers(

@@ -94,7 +94,15 @@ class AnswerEngine:
         facts = select_facts(
             evidence.ranked, threshold=self.threshold, max_facts=self.settings.retrieval.top_k
         )
-        fresh: dict[str, ArticleRecord | None] = {}
+        # The articles to quote, read as stored now, in one call (each quote is checked in them).
+        quoted = {
+            sentence.article_id
+            for fact in facts
+            for sentence in (fact.lead, fact.continuation, *fact.corroborating)
+            if sentence is not None
+        }
+        found = self.store.articles_by_id(quoted)
+        fresh: dict[str, ArticleRecord | None] = {i: found.get(i) for i in quoted}
         extractive = self._compose(question, evidence.resolved, facts, fresh)
         if self.chat is None or extractive.abstained:
             return extractive

@@ -176,11 +176,14 @@ class CorpusIndex:
         self.article_stems.save(temporary)
         meta = {"format": FORMAT, "generation": self.generation, "chunks": len(self)}
         (temporary / _META).write_text(json.dumps(meta), encoding="utf-8")  # written last
+        if folder.exists() and self.load(folder, self.generation) is None:
+            # A damaged copy, or one of an older format: this one replaces it.
+            shutil.rmtree(folder, ignore_errors=True)
         try:
             temporary.rename(folder)
         except OSError:
             shutil.rmtree(temporary, ignore_errors=True)
-            if not (folder / _META).exists():  # not another process's finished copy
+            if self.load(folder, self.generation) is None:  # not another process's good copy
                 raise
 
     @classmethod
