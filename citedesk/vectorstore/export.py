@@ -1,4 +1,5 @@
-"""Export the bundled embedding model to ONNX now (setup runs this; first use would otherwise).
+"""Export the bundled embedding model to ONNX, float and int8, now (setup and the Docker build
+run this; first use would otherwise).
 
 python -m citedesk.vectorstore.export
 """
@@ -13,7 +14,9 @@ from citedesk.vectorstore.embedding import resolve_model_path
 
 
 def main() -> None:
-    print(ensure_onnx(Path(resolve_model_path(BUNDLED_MODEL))))
+    model_dir = Path(resolve_model_path(BUNDLED_MODEL))
+    print(ensure_onnx(model_dir))
+    print(ensure_onnx(model_dir, quantized=True))
 
 
 if __name__ == "__main__":
