@@ -603,7 +603,7 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
             f"{r['ratio']}x",
             r["ratio"] <= 0.4,
         )
-    if "ingest" in results:
+    if "ingest" in results and "raw_onnx_int8" in results["ingest"]:
         r = results["ingest"]
         rate = r["ours"]["articles"] / r["ours"]["seconds"]
         row(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import bm25s
@@ -153,3 +154,25 @@ def test_article_stems_are_those_of_the_whole_article_and_title(
         assert built.article_stems.present(record.id, asked) == asked & whole
         assert saved.article_stems.present(record.id, asked) == asked & whole
     assert built.article_stems.present("no such article", asked) == set()
+
+
+def test_questions_are_answered_from_the_current_index_while_a_new_one_is_built(
+    store_settings: Settings, sample_copy: Path
+) -> None:
+    """At 100k chunks a rebuild takes a minute: questions must not queue behind it."""
+    store = open_store(store_settings)
+    first, *others = sorted(sample_copy.glob("*.txt"))
+    ingest_paths([first], store_settings, store)
+    retriever = HybridRetriever(store, load_embed_model(store.embed_model_name), 8)
+    assert retriever.retrieve("Baerbock Lavrov Moscow")  # the first load waits for its build
+    before = set(retriever.articles)
+    assert len(before) == 1
+    ingest_paths(others, store_settings, store)  # a new generation
+    with retriever._lock:  # another thread is building its index
+        started = time.monotonic()
+        retriever.retrieve("Baerbock Lavrov Moscow")
+        assert time.monotonic() - started < 5
+        assert set(retriever.articles) == before  # answered from the current index
+    results = retriever.retrieve("Baerbock Lavrov Moscow")
+    assert len(retriever.articles) == 5
+    assert any("Lavrov" in result.node.get_content() for result in results)

@@ -107,10 +107,15 @@ class HybridRetriever(BaseRetriever):
         fingerprint = self._store.fingerprint()
         if fingerprint == self._fingerprint:
             return
-        with self._lock:
+        # While another thread builds the new index (a minute at 100k chunks, at the end of an
+        # ingest), questions keep being answered from the current one; only a first load waits.
+        if not self._lock.acquire(blocking=self._fingerprint is None):
+            return
+        try:
             if fingerprint == self._fingerprint:
                 return
             index = CorpusIndex.open(self._store, fingerprint)
+            fusion: BaseRetriever | None = None
             if len(index):
                 dense = VectorStoreIndex.from_vector_store(
                     self._store.vector_store,
@@ -120,7 +125,7 @@ class HybridRetriever(BaseRetriever):
                     transformations=[self._embed_model],
                 ).as_retriever(similarity_top_k=self._top_k * DENSE_FACTOR)
                 bm25 = _ChunkBM25Retriever(self._store, index, self._top_k)
-                self._fusion = _FusionById(
+                fusion = _FusionById(
                     [dense, bm25],
                     mode=FUSION_MODES.RECIPROCAL_RANK,
                     similarity_top_k=self._top_k,
@@ -128,10 +133,10 @@ class HybridRetriever(BaseRetriever):
                     use_async=False,
                     llm=MockLLM(),
                 )
-            else:
-                self._fusion = None
-            self._index = index
+            self._index, self._fusion = index, fusion
             self._fingerprint = fingerprint
+        finally:
+            self._lock.release()
 
     def articles_with_text(self, article_ids: Collection[str]) -> dict[str, ArticleRecord]:
         """The committed versions of these articles, text included (from a cache or the store)."""
