@@ -478,8 +478,9 @@ def section_ingest(
     float_env = {**ENV, "EMBED_MODEL": MODEL}
     ours_float = run_part("ingest_ours", str(corpus), str(work / "ingest-float"), env=float_env)
     if before and before.get("articles") == articles:
-        st = {**before["raw_sentence_transformers"], "from": before["measured"]["at"]}
-        stock = {**before["stock"], "from": before["measured"]["at"]}
+        # Keep the date they were first measured, however many runs reused them since.
+        st = {"from": before["measured"]["at"], **before["raw_sentence_transformers"]}
+        stock = {"from": before["measured"]["at"], **before["stock"]}
     else:
         st = run_part("raw_model", str(corpus), "sentence-transformers")
         stock = run_part("ingest_stock", str(corpus), str(work / "ingest-stock"))

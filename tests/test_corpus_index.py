@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import bm25s
+import pytest
 import Stemmer
 from llama_index.core.schema import MetadataMode
 
@@ -176,3 +177,25 @@ def test_questions_are_answered_from_the_current_index_while_a_new_one_is_built(
     results = retriever.retrieve("Baerbock Lavrov Moscow")
     assert len(retriever.articles) == 5
     assert any("Lavrov" in result.node.get_content() for result in results)
+
+
+def test_a_child_process_builds_the_same_index_from_the_rows_it_is_sent(
+    store_settings: Settings, sample_copy: Path, tmp_path: Path
+) -> None:
+    from citedesk.vectorstore._corpus_index import build_in_child
+
+    store = open_store(store_settings)
+    ingest_paths([sample_copy], store_settings, store)
+    generation = store.fingerprint()
+    build_in_child(store, generation, tmp_path / "child")
+    from_child = CorpusIndex.load(tmp_path / "child", generation)
+    here = CorpusIndex.build(store, generation)
+    assert from_child is not None and len(from_child) == len(here) > 5
+    assert from_child.vocabulary.__getstate__() == here.vocabulary.__getstate__()
+    assert from_child.articles.keys() == here.articles.keys()
+    for query in QUERIES:
+        assert from_child.search(query, 8) == here.search(query, 8)
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    with pytest.raises(OSError, match="exited with status 1"):  # and no traceback
+        build_in_child(store, generation, blocker / "child")

@@ -19,10 +19,13 @@ import ctypes
 import gc
 import json
 import logging
+import multiprocessing
 import os
 import shutil
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +54,11 @@ _STEM_OFFSETS = "article_stem_offsets.npy"
 _STEM_NAMES = "article_stems.json"
 # Chunks tokenized together while building (bounds the text held at once).
 _BUILD_PAGE = 2000
+# From this many chunks on, the index is built in a child process (see `build_in_child`);
+# below it the build takes a second or two and a child would only add its start-up.
+CHILD_BUILD_CHUNKS = 20_000
+# A chunk as the build reads it: id, article id, text, text with the embedded metadata (title).
+ChunkRow = tuple[str, str, str, str]
 
 
 @lru_cache(maxsize=1)
@@ -95,7 +103,14 @@ class CorpusIndex:
     @classmethod
     def build(cls, store: ArticleStore, generation: str) -> CorpusIndex:
         """Read every committed chunk of the store once and index it."""
-        articles = {record.id: record for record in store.articles()}
+        return cls.from_rows(generation, store.articles(), _chunk_rows(store))
+
+    @classmethod
+    def from_rows(
+        cls, generation: str, records: Iterable[ArticleRecord], rows: Iterable[ChunkRow]
+    ) -> CorpusIndex:
+        """Index chunk rows (id, article id, text, embed text) of these articles."""
+        articles = {record.id: record for record in records}
         counts = VocabularyCounts()
         token_ids: dict[str, int] = {}
         documents: list[np.ndarray] = []
@@ -109,11 +124,9 @@ class CorpusIndex:
                 documents.append(np.fromiter(ids, dtype=np.int32))
             texts.clear()
 
-        for chunk_id, metadata, text in store.committed_chunks():
-            node = slim_node(chunk_id, metadata, text, {})
-            stems = counts.add(node.text)
-            stems_by_article.setdefault(str(metadata.get("article_id")), set()).update(stems)
-            texts.append(node.get_content(metadata_mode=MetadataMode.EMBED))
+        for chunk_id, article_id, text, embed_text in rows:
+            stems_by_article.setdefault(article_id, set()).update(counts.add(text))
+            texts.append(embed_text)
             chunk_ids.append(chunk_id)
             if len(texts) >= _BUILD_PAGE:
                 tokenize_page()
@@ -143,6 +156,17 @@ class CorpusIndex:
         saved = cls.load(folder / generation, generation)
         if saved is not None:
             return saved
+        if store.chunk_count() >= CHILD_BUILD_CHUNKS:
+            try:
+                build_in_child(store, generation, folder / generation)
+            except (OSError, EOFError, ValueError) as exc:
+                log.warning("building the retrieval index in a child process failed: %s", exc)
+            else:
+                _remove_others(folder, keep=generation)
+                saved = cls.load(folder / generation, generation)
+                if saved is not None:
+                    _give_back_freed_memory()  # the pages read from Chroma for the child
+                    return saved
         index = cls.build(store, generation)
         try:
             index.save(folder / generation)
@@ -294,6 +318,63 @@ def prepare_index(store: ArticleStore) -> None:
     """Build and save the retrieval index of the store's current generation, if not yet saved."""
     if store.index_folder is not None:
         CorpusIndex.open(store, store.fingerprint())
+
+
+def _chunk_rows(store: ArticleStore) -> Iterator[ChunkRow]:
+    for chunk_id, metadata, text in store.committed_chunks():
+        node = slim_node(chunk_id, metadata, text, {})
+        embed_text = node.get_content(metadata_mode=MetadataMode.EMBED)
+        yield chunk_id, str(metadata.get("article_id")), node.text, embed_text
+
+
+def build_in_child(store: ArticleStore, generation: str, folder: Path) -> None:
+    """Build and save the index in a child process that this one feeds with the chunks.
+
+    At 100k chunks the build holds hundreds of MB of token arrays and counts, and a minute of
+    Python work; in the bot's own process that raised its peak memory and slowed every question
+    asked meanwhile (they share the interpreter lock). The child needs no store of its own (an
+    embedded store is one process's), only the rows, which are sent a page at a time.
+    """
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_build_from_pipe, args=(receiver, generation, str(folder)), daemon=True
+    )
+    child.start()
+    receiver.close()
+    try:
+        sender.send([record.model_dump(exclude={"text"}) for record in store.articles()])
+        page: list[ChunkRow] = []
+        for row in _chunk_rows(store):
+            page.append(row)
+            if len(page) >= _BUILD_PAGE:
+                sender.send(page)
+                page = []
+        sender.send(page)
+        sender.send(None)
+    except (OSError, ValueError):
+        child.kill()
+        raise
+    finally:
+        sender.close()
+        child.join()
+    if child.exitcode != 0:
+        raise OSError(f"the index build process exited with status {child.exitcode}")
+
+
+def _build_from_pipe(receiver: Connection, generation: str, folder: str) -> None:
+    """The child's side of `build_in_child`: one line on stderr if it fails, never a traceback."""
+    try:
+        records = [ArticleRecord.model_validate(record) for record in receiver.recv()]
+
+        def rows() -> Iterator[ChunkRow]:
+            while (page := receiver.recv()) is not None:
+                yield from page
+
+        CorpusIndex.from_rows(generation, records, rows()).save(Path(folder))
+    except Exception as exc:  # the parent builds in its own process instead
+        print(f"citedesk: building the retrieval index failed: {exc}", file=sys.stderr)
+        sys.exit(1)
 
 
 def _give_back_freed_memory() -> None:
