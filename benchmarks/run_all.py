@@ -393,6 +393,13 @@ def part_bot(data: str, questions_file: str, ingest_corpus: str) -> dict[str, An
             while not done.is_set():  # keep asking for as long as the ingest runs
                 busy += await ask_all(telegram, 100_000 + len(busy), done)
             await asyncio.to_thread(worker.join)
+        peak = peak_rss_mb()
+        # Leave the kept scale store as it was: the next run ingests these again under new ids
+        # (its temporary folder), and copies of the same articles would pile up.
+        corpus = str(Path(ingest_corpus).resolve())
+        added = [r.id for r in desk.sources() if r.id.startswith(corpus)]
+        if added:
+            desk.remove(added)
         telegram.stop()
         return {
             "idle_p50_ms": round(1000 * statistics.median(idle), 1),
@@ -403,7 +410,7 @@ def part_bot(data: str, questions_file: str, ingest_corpus: str) -> dict[str, An
             "ingest": report,
             "chunks": desk.chunk_count(),
             "idle_peak_rss_mb": idle_peak,
-            "peak_rss_mb": peak_rss_mb(),
+            "peak_rss_mb": peak,
         }
 
     return asyncio.run(main())

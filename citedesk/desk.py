@@ -142,8 +142,7 @@ class Desk:
                     found[match.id] = item
             if missing:
                 raise BadInputError("no stored article has the id or source " + ", ".join(missing))
-            for article_id in found:
-                self._store.delete_article(article_id)
+            self._store.delete_articles(list(found))
             self._refresh()
             return list(found)
 

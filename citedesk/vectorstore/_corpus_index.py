@@ -19,13 +19,14 @@ import ctypes
 import gc
 import json
 import logging
-import multiprocessing
 import os
+import pickle
 import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +160,7 @@ class CorpusIndex:
         if store.chunk_count() >= CHILD_BUILD_CHUNKS:
             try:
                 build_in_child(store, generation, folder / generation)
-            except (OSError, EOFError, ValueError) as exc:
+            except OSError as exc:
                 log.warning("building the retrieval index in a child process failed: %s", exc)
             else:
                 _remove_others(folder, keep=generation)
@@ -333,48 +334,56 @@ def build_in_child(store: ArticleStore, generation: str, folder: Path) -> None:
     At 100k chunks the build holds hundreds of MB of token arrays and counts, and a minute of
     Python work; in the bot's own process that raised its peak memory and slowed every question
     asked meanwhile (they share the interpreter lock). The child needs no store of its own (an
-    embedded store is one process's), only the rows, which are sent a page at a time.
+    embedded store is one process's), only the rows, which are sent a page at a time on its
+    stdin. It is a `python -m` child, not a multiprocessing one, which would re-run the caller's
+    main script.
     """
-    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_build_from_pipe, args=(receiver, generation, str(folder)), daemon=True
-    )
-    child.start()
-    receiver.close()
-    try:
-        sender.send([record.model_dump(exclude={"text"}) for record in store.articles()])
-        page: list[ChunkRow] = []
-        for row in _chunk_rows(store):
-            page.append(row)
-            if len(page) >= _BUILD_PAGE:
-                sender.send(page)
-                page = []
-        sender.send(page)
-        sender.send(None)
-    except (OSError, ValueError):
-        child.kill()
-        raise
-    finally:
-        sender.close()
-        child.join()
-    if child.exitcode != 0:
-        raise OSError(f"the index build process exited with status {child.exitcode}")
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "citedesk.vectorstore._build_child", generation, str(folder)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+        assert child.stdin is not None
+        try:
+            with child.stdin as pipe:
+                articles = [record.model_dump(exclude={"text"}) for record in store.articles()]
+                pickle.dump(articles, pipe)
+                page: list[ChunkRow] = []
+                for row in _chunk_rows(store):
+                    page.append(row)
+                    if len(page) >= _BUILD_PAGE:
+                        pickle.dump(page, pipe)
+                        page = []
+                pickle.dump(page, pipe)
+                pickle.dump(None, pipe)
+        except OSError:  # the child died: its message says why
+            pass
+        finally:
+            status = child.wait()
+        if status != 0:
+            errors.seek(0)
+            lines = errors.read().decode(errors="replace").strip().splitlines()
+            raise OSError(lines[-1] if lines else f"the index build exited with status {status}")
 
 
-def _build_from_pipe(receiver: Connection, generation: str, folder: str) -> None:
+def build_from_stdin(generation: str, folder: str) -> int:
     """The child's side of `build_in_child`: one line on stderr if it fails, never a traceback."""
     try:
-        records = [ArticleRecord.model_validate(record) for record in receiver.recv()]
+        stream = sys.stdin.buffer
+        # Our own parent wrote these (trusted): pickle keeps the rows cheap to pass.
+        records = [ArticleRecord.model_validate(record) for record in pickle.load(stream)]
 
         def rows() -> Iterator[ChunkRow]:
-            while (page := receiver.recv()) is not None:
+            while (page := pickle.load(stream)) is not None:
                 yield from page
 
         CorpusIndex.from_rows(generation, records, rows()).save(Path(folder))
     except Exception as exc:  # the parent builds in its own process instead
-        print(f"citedesk: building the retrieval index failed: {exc}", file=sys.stderr)
-        sys.exit(1)
+        print(f"building the retrieval index failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _give_back_freed_memory() -> None:

@@ -293,9 +293,19 @@ class ArticleStore:
 
     def delete_article(self, article_id: str) -> None:
         """Forget an article: its record first (so nothing is citable), then its chunks."""
-        self._articles.delete(ids=[article_id])
+        self.delete_articles([article_id])
+
+    def delete_articles(self, article_ids: Sequence[str]) -> None:
+        """Forget articles: their records first (so nothing is citable), then their chunks.
+
+        One publication for all of them: readers rebuild their index once, not per article.
+        """
+        for start in range(0, len(article_ids), _PAGE):
+            self._articles.delete(ids=list(article_ids[start : start + _PAGE]))
         self._publish()
-        self._chunks.delete(where={"article_id": article_id})
+        for start in range(0, len(article_ids), _PAGE):
+            among: Any = {"$in": list(article_ids[start : start + _PAGE])}  # Where is too narrow
+            self._chunks.delete(where={"article_id": among})
 
     def collect_garbage(self) -> int:
         """Delete chunks left by interrupted writes; return how many went."""
