@@ -208,11 +208,11 @@ def part_ingest_ours(corpus: str, data: str, reuse: str = "") -> dict[str, Any]:
     index for the next process."""
     from citedesk.desk import Desk
     from citedesk.vectorstore import open_store
-    from citedesk.vectorstore.embedding import load_ingest_model
+    from citedesk.vectorstore.embedding import load_embed_model
 
     settings = settings_for(Path(data))
     store = open_store(settings)
-    model = load_ingest_model(store.embed_model_name)  # the model load is not ingest time
+    model = load_embed_model(store.embed_model_name)  # the model load is not ingest time
     reused = _reuse_embeddings_by_text(model) if reuse else None
     started = time.perf_counter()
     report = Desk(settings, store).ingest([corpus])

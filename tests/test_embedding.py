@@ -174,16 +174,3 @@ def test_batches_hold_every_text_once_and_stay_within_the_token_budget() -> None
         assert len(batch) <= 64 and len(batch) * max(lengths[i] for i in batch) <= 1024
     # Short texts still fill whole batches.
     assert [len(batch) for batch in _batches([10] * 200, 64, 1024)] == [64, 64, 64, 8]
-
-
-def test_ingests_get_their_own_session_of_the_bundled_model() -> None:
-    """Questions must not queue behind ingest batches in one session's thread pool."""
-    from citedesk.settings import BUNDLED_MODEL_INT8
-    from citedesk.vectorstore.embedding import load_ingest_model
-
-    questions, ingest = load_embed_model(BUNDLED_MODEL_INT8), load_ingest_model(BUNDLED_MODEL_INT8)
-    assert ingest is not questions and ingest is load_ingest_model(BUNDLED_MODEL_INT8)
-    sentences = _sample_sentences()[:20]
-    assert np.allclose(
-        questions.get_text_embedding_batch(sentences), ingest.get_text_embedding_batch(sentences)
-    )

@@ -29,7 +29,7 @@ from citedesk.ingest.feeds import feed_entries, looks_like_feed, read_feed_list
 from citedesk.ingest.fetch import FetchedPage, fetch
 from citedesk.settings import Settings
 from citedesk.sources import SUPPORTED_SUFFIXES, is_url
-from citedesk.vectorstore.embedding import load_ingest_model
+from citedesk.vectorstore.embedding import load_embed_model
 from citedesk.vectorstore.store import ArticleRecord, ArticleStore
 
 
@@ -87,7 +87,7 @@ class Ingester:
         self._pipeline = IngestionPipeline(
             transformations=[
                 SentenceChunker(chunk_chars=settings.retrieval.chunk_chars),
-                SentenceEmbedder(embed_model=load_ingest_model(store.embed_model_name)),
+                SentenceEmbedder(embed_model=load_embed_model(store.embed_model_name)),
             ],
             # The cache would hash every node and keep every embedding in memory for a rerun
             # that the content hashes already skip.

@@ -70,22 +70,9 @@ class OnnxEmbedding(BaseEmbedding):
         return self.encode(texts)
 
 
-def load_ingest_model(name: str) -> BaseEmbedding:
-    """The embedding for ingests: for the bundled model, an ONNX Runtime session of its own.
-
-    Questions and an ingest running at the same time (the bot ingests on a thread) would share
-    one session's thread pool, so every question's one short text queued behind ingest batches.
-    """
-    return _load(name, "ingest") if name in (BUNDLED_MODEL, BUNDLED_MODEL_INT8) else _load(name)
-
-
+@lru_cache(maxsize=4)
 def load_embed_model(name: str) -> BaseEmbedding:
     """Return the llama-index embedding for a model name (cached: loading takes a while)."""
-    return _load(name)
-
-
-@lru_cache(maxsize=8)
-def _load(name: str, purpose: str = "questions") -> BaseEmbedding:
     with _LOAD_LOCK:
         path = resolve_model_path(name)
         try:
