@@ -20,7 +20,8 @@ from citedesk.paths import PROJECT_ROOT, SAMPLE_CORPUS
 from citedesk.settings import Settings
 from citedesk.vectorstore import open_store
 
-ARTICLES = 30
+# Several commit groups (16 articles each), so that the kill lands between two of them.
+ARTICLES = 64
 KILL_AFTER = 8
 PROCESS_SECONDS = 240
 TOWNS = [
@@ -59,7 +60,9 @@ TOWNS = [
 
 def write_articles(folder: Path) -> None:
     folder.mkdir()
-    for index, town in enumerate(TOWNS[:ARTICLES]):
+    for index in range(ARTICLES):
+        base = TOWNS[index % len(TOWNS)]  # a second round of towns: Aldthorpe, Brithorpe, ...
+        town = base if index < len(TOWNS) else f"{base[:3]}thorpe"
         (folder / f"{index:02d}_{town.lower()}.txt").write_text(
             f"{town} opens a new library\n\n"
             f"The town of {town} opened its new library on Saturday, mayor Jo Hale{index} said.\n\n"
@@ -182,7 +185,7 @@ async def test_ingest_process_and_bot_share_a_chroma_server(
                     break
             stdout, stderr = await asyncio.to_thread(process.communicate, timeout=PROCESS_SECONDS)
             assert process.returncode == 0, stderr
-            assert '"added": 30' in stdout
+            assert f'"added": {ARTICLES}' in stdout
             (after,) = await ask(telegram, 52, "How many books does the library in Kelso hold?")
             assert "1370 books" in visible(after)
             print(

@@ -63,11 +63,11 @@ T = TypeVar("T")
 # moves every half minute and memory stays small (commits go a few hundred chunks at a time regardless).
 _BATCH_CHARS = 400_000
 _BATCH_SOURCES = 256
-# Articles committed together, up to this many chunks: each Chroma write costs about 50 ms
-# whatever its size (a SQLite transaction), which at 8 articles per commit was a quarter of a
-# 500-article ingest; progress (and a Ctrl-C) still lands every second or two.
+# Articles committed together (16, or fewer long ones up to this many chunks): each Chroma
+# write costs 50 ms or more whatever its size (a SQLite transaction), which at 8 articles per
+# commit was a quarter of a 500-article ingest; progress (and a Ctrl-C) still lands every second.
 _COMMIT_CHUNKS = 512
-_COMMIT_ARTICLES = 64
+_COMMIT_ARTICLES = 16
 # Sources loaded ahead of the one being embedded.
 _LOAD_AHEAD = 8
 # Called with (description of the item just finished, items done, items in all).
