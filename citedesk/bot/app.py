@@ -16,14 +16,13 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
-    PersistenceInput,
-    PicklePersistence,
     TypeHandler,
     filters,
 )
 
 from citedesk.bot import access, admin, buttons, commands, failures, questions
 from citedesk.bot.context import CONTEXT_TYPES, BotApplication
+from citedesk.bot.persistence import BatchedPicklePersistence
 from citedesk.desk import Desk
 from citedesk.errors import ConfigError
 from citedesk.settings import Settings
@@ -110,10 +109,8 @@ def build_application(settings: Settings, desk: Desk) -> BotApplication:
     token = check_token(settings.telegram.bot_token)
     protect_logs(token)
     settings.store.data_dir.mkdir(parents=True, exist_ok=True)
-    persistence = PicklePersistence(
-        filepath=settings.store.data_dir / "bot-conversations.pickle",
-        store_data=PersistenceInput(bot_data=False, user_data=False, callback_data=False),
-        update_interval=5,
+    persistence = BatchedPicklePersistence(
+        settings.store.data_dir / "bot-conversations.pickle", update_interval=5
     )
     application = (
         ApplicationBuilder()
