@@ -323,7 +323,7 @@ def prepare_index(store: ArticleStore) -> None:
 
 def _chunk_rows(store: ArticleStore) -> Iterator[ChunkRow]:
     for chunk_id, metadata, text in store.committed_chunks():
-        node = slim_node(chunk_id, metadata, text, {})
+        node = slim_node(chunk_id, metadata, text)
         embed_text = node.get_content(metadata_mode=MetadataMode.EMBED)
         yield chunk_id, str(metadata.get("article_id")), node.text, embed_text
 

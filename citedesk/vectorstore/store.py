@@ -179,13 +179,10 @@ class ArticleStore:
         offset = 0
         while True:
             page = self._articles.get(include=include, limit=_PAGE, offset=offset)
-            ids = page["ids"]
-            metadatas = page["metadatas"] or []
-            documents = page.get("documents") or [""] * len(ids)
-            for article_id, meta, text in zip(ids, metadatas, documents, strict=False):
+            for article_id, meta, text in _rows(page):
                 if article_id != GENERATION_ID:
                     records.append(_record(article_id, meta, text))
-            if len(ids) < _PAGE:
+            if len(page["ids"]) < _PAGE:
                 break
             offset += _PAGE
         return sorted(records, key=lambda record: record.ingested_at)
@@ -314,8 +311,7 @@ class ArticleStore:
         offset = 0
         while True:
             page = self._chunks.get(include=["metadatas"], limit=_PAGE, offset=offset)
-            for chunk_id, meta in zip(page["ids"], page["metadatas"] or [], strict=False):
-                meta = meta or {}
+            for chunk_id, meta, _ in _rows(page):
                 if committed.get(str(meta.get("article_id"))) != meta.get("content_hash"):
                     stale.append(chunk_id)
             if len(page["ids"]) < _PAGE:
@@ -332,19 +328,16 @@ class ArticleStore:
         offset = 0
         while True:
             page = self._chunks.get(include=["metadatas", "documents"], limit=_PAGE, offset=offset)
-            rows = zip(page["ids"], page["metadatas"] or [], page["documents"] or [], strict=False)
-            for chunk_id, meta, text in rows:
-                meta = dict(meta or {})
+            for chunk_id, meta, text in _rows(page):
                 if committed.get(str(meta.get("article_id"))) == meta.get("content_hash"):
-                    yield chunk_id, meta, text or ""
+                    yield chunk_id, meta, text
             if len(page["ids"]) < _PAGE:
                 break
             offset += _PAGE
 
     def chunk_nodes(self) -> list[TextNode]:
         """Return every committed chunk as a small llama-index node (see `slim_node`)."""
-        shared: dict[Any, Any] = {}
-        return [slim_node(i, meta, text, shared) for i, meta, text in self.committed_chunks()]
+        return [slim_node(i, meta, text) for i, meta, text in self.committed_chunks()]
 
     def chunks_by_id(self, chunk_ids: Sequence[str]) -> list[TextNode]:
         """Return these chunks (sentence vectors included, as dense results have them), in the
@@ -354,12 +347,7 @@ class ArticleStore:
         page = self._chunks.get(
             ids=list(dict.fromkeys(chunk_ids)), include=["metadatas", "documents"]
         )
-        found = {
-            chunk_id: _node_with_vectors(chunk_id, meta, text)
-            for chunk_id, meta, text in zip(
-                page["ids"], page["metadatas"] or [], page["documents"] or [], strict=False
-            )
-        }
+        found = {row[0]: _node_with_vectors(*row) for row in _rows(page)}
         return [found[chunk_id] for chunk_id in chunk_ids if chunk_id in found]
 
     def article_chunks(self, record: ArticleRecord) -> list[TextNode]:
@@ -367,12 +355,7 @@ class ArticleStore:
         reading order."""
         where: Any = {"$and": [{"article_id": record.id}, {"content_hash": record.content_hash}]}
         page = self._chunks.get(where=where, include=["metadatas", "documents"])
-        nodes = [
-            _node_with_vectors(chunk_id, meta, text)
-            for chunk_id, meta, text in zip(
-                page["ids"], page["metadatas"] or [], page["documents"] or [], strict=False
-            )
-        ]
+        nodes = [_node_with_vectors(*row) for row in _rows(page)]
         return sorted(nodes, key=lambda node: int(node.metadata.get("start", 0)))
 
     def articles_by_id(self, article_ids: Collection[str]) -> dict[str, ArticleRecord]:
@@ -382,10 +365,7 @@ class ArticleStore:
             return {}
         page = self._articles.get(ids=wanted, include=["metadatas", "documents"])
         return {
-            article_id: _record(article_id, meta, text)
-            for article_id, meta, text in zip(
-                page["ids"], page["metadatas"] or [], page["documents"] or [], strict=False
-            )
+            article_id: _record(article_id, meta, text) for article_id, meta, text in _rows(page)
         }
 
     def chunk_metadata(self, chunk_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -393,10 +373,7 @@ class ArticleStore:
         if not chunk_ids:
             return {}
         page = self._chunks.get(ids=list(dict.fromkeys(chunk_ids)), include=["metadatas"])
-        return {
-            chunk_id: dict(meta or {})
-            for chunk_id, meta in zip(page["ids"], page["metadatas"] or [], strict=False)
-        }
+        return {chunk_id: meta for chunk_id, meta, _ in _rows(page)}
 
     def chunk_count(self) -> int:
         return self._chunks.count()
@@ -413,31 +390,38 @@ class ArticleStore:
         """Release the client (embedded stores hold files open)."""
 
 
+def _rows(page: Any) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """The id, metadata and document of each row of a Chroma get (parts not asked for: empty)."""
+    ids = page["ids"]
+    metadatas = page.get("metadatas") or [None] * len(ids)
+    documents = page.get("documents") or [None] * len(ids)
+    for row_id, meta, text in zip(ids, metadatas, documents, strict=False):
+        yield row_id, dict(meta or {}), text or ""
+
+
 def _record(article_id: str, meta: Any, text: str | None) -> ArticleRecord:
     return ArticleRecord.model_validate({**dict(meta or {}), "id": article_id, "text": text or ""})
 
 
-def slim_node(chunk_id: str, meta: Any, text: str, shared: dict[Any, Any]) -> TextNode:
+def slim_node(chunk_id: str, meta: dict[str, Any], text: str) -> TextNode:
     """A node from a chunk row with only what retrieval and answering read.
 
-    That is the text, the metadata (without the packed sentence vectors, read per question by
-    `chunk_metadata`) and the embed/LLM metadata rules, with equal strings and key lists shared
-    through `shared`; not the relationships llama-index stores (a copy of the article's metadata
-    and hash per chunk). `get_content` and `hash` come out as for the stored node.
+    That is the text, the metadata (without the packed sentence vectors: `_node_with_vectors`
+    adds them back where they are wanted) and the embed/LLM metadata rules; not the relationships
+    llama-index stores (a copy of the article's metadata and hash per chunk). `get_content` and
+    `hash` come out as for the stored node.
     """
     try:
         stored = json.loads(meta["_node_content"])
     except (KeyError, TypeError, ValueError):  # rows written by something other than llama-index
         stored = {"metadata": {k: v for k, v in meta.items() if k[0] != "_"}}
     metadata = {
-        shared.setdefault(key, key): shared.setdefault(value, value)
-        if isinstance(value, str)
-        else value
+        key: value
         for key, value in (stored.get("metadata") or {}).items()
         if key != VECTORS_KEY  # stores written before ChunkVectorStore have them here too
     }
     fields = {
-        name: shared.setdefault(tuple(stored[name]), list(stored[name]))
+        name: list(stored[name])
         for name in ("excluded_embed_metadata_keys", "excluded_llm_metadata_keys")
         if name in stored
     }
@@ -449,9 +433,8 @@ def slim_node(chunk_id: str, meta: Any, text: str, shared: dict[Any, Any]) -> Te
     return TextNode(id_=chunk_id, text=text, metadata=metadata, **fields)
 
 
-def _node_with_vectors(chunk_id: str, meta: Any, text: str | None) -> TextNode:
-    meta = dict(meta or {})
-    node = slim_node(chunk_id, meta, text or "", {})
+def _node_with_vectors(chunk_id: str, meta: dict[str, Any], text: str) -> TextNode:
+    node = slim_node(chunk_id, meta, text)
     if VECTORS_KEY in meta:
         node.metadata[VECTORS_KEY] = meta[VECTORS_KEY]
     return node

@@ -57,7 +57,8 @@ def stem(word: str) -> str:
 
 def content_stems(text: str) -> list[str]:
     """Return the stems of the words that carry topic, in order, without repeats."""
-    # Each distinct word is stemmed once, in one call: whole articles are stemmed per question.
+    # Each distinct word is stemmed once, in one call: every candidate sentence is stemmed per
+    # question, and every chunk when the retrieval index is built.
     topical = [
         word for word in dict.fromkeys(words(text)) if word not in STOPWORDS and len(word) > 1
     ]
