@@ -14,7 +14,7 @@ from llama_index.core.schema import MetadataMode
 from citedesk.desk import Desk
 from citedesk.ingest import ingest_paths
 from citedesk.settings import Settings
-from citedesk.vectorstore import open_store
+from citedesk.vectorstore import ArticleStore, open_store
 from citedesk.vectorstore._corpus_index import CorpusIndex
 from citedesk.vectorstore.embedding import load_embed_model
 from citedesk.vectorstore.retrieve import HybridRetriever
@@ -27,11 +27,16 @@ QUERIES = [
 ]
 
 
-def test_bm25_ranks_as_bm25s_over_the_same_chunk_texts(
-    store_settings: Settings, sample_copy: Path
-) -> None:
+@pytest.fixture
+def sample_store(store_settings: Settings, sample_copy: Path) -> ArticleStore:
+    """A store of each kind holding the sample articles."""
     store = open_store(store_settings)
     ingest_paths([sample_copy], store_settings, store)
+    return store
+
+
+def test_bm25_ranks_as_bm25s_over_the_same_chunk_texts(sample_store: ArticleStore) -> None:
+    store = sample_store
     index = CorpusIndex.build(store, store.fingerprint())
     nodes = store.chunk_nodes()
     # The reference: bm25s as llama-index's BM25Retriever drives it, over every chunk's text.
@@ -89,31 +94,24 @@ def test_the_index_is_saved_per_generation_and_loaded_by_the_next_process(
 
 
 def test_a_damaged_saved_index_is_rebuilt_and_answers_still_come(
-    store_settings: Settings, sample_copy: Path
+    sample_store: ArticleStore,
 ) -> None:
-    store = open_store(store_settings)
-    ingest_paths([sample_copy], store_settings, store)
+    store = sample_store
     generation = store.fingerprint()
     assert store.index_folder is not None
     CorpusIndex.open(store, generation)
     saved = store.index_folder / generation
     (saved / "vocabulary.json").write_text("{not json", encoding="utf-8")
-    (saved / "index.json").write_text(
-        json.dumps({"format": "1", "generation": generation, "chunks": 3}), encoding="utf-8"
-    )
     assert CorpusIndex.load(saved, generation) is None
-    retriever = HybridRetriever(store, load_embed_model(store_settings.retrieval.embed_model), 8)
+    retriever = HybridRetriever(store, load_embed_model(store.embed_model_name), 8)
     results = retriever.retrieve("Who did Baerbock meet in Moscow?")
     assert results and len(retriever.vocabulary.words) > 100
     assert any("Lavrov" in result.node.get_content() for result in results)
     assert CorpusIndex.load(saved, generation) is not None  # the damaged copy was replaced
 
 
-def test_an_index_of_an_older_format_is_replaced(
-    store_settings: Settings, sample_copy: Path
-) -> None:
-    store = open_store(store_settings)
-    ingest_paths([sample_copy], store_settings, store)
+def test_an_index_of_an_older_format_is_replaced(sample_store: ArticleStore) -> None:
+    store = sample_store
     generation = store.fingerprint()
     assert store.index_folder is not None
     CorpusIndex.open(store, generation)
@@ -124,11 +122,8 @@ def test_an_index_of_an_older_format_is_replaced(
     assert CorpusIndex.load(store.index_folder / generation, generation) is not None
 
 
-def test_a_read_only_data_folder_still_answers(
-    store_settings: Settings, sample_copy: Path, tmp_path: Path
-) -> None:
-    store = open_store(store_settings)
-    ingest_paths([sample_copy], store_settings, store)
+def test_a_read_only_data_folder_still_answers(sample_store: ArticleStore, tmp_path: Path) -> None:
+    store = sample_store
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the index folder would go")
     store.index_folder = blocker / "index"
@@ -136,13 +131,10 @@ def test_a_read_only_data_folder_still_answers(
     assert index.search("Baerbock", 3)
 
 
-def test_article_stems_are_those_of_the_whole_article_and_title(
-    store_settings: Settings, sample_copy: Path
-) -> None:
+def test_article_stems_are_those_of_the_whole_article_and_title(sample_store: ArticleStore) -> None:
     from citedesk.vectorstore.terms import content_stems
 
-    store = open_store(store_settings)
-    ingest_paths([sample_copy], store_settings, store)
+    store = sample_store
     generation = store.fingerprint()
     built = CorpusIndex.build(store, generation)
     CorpusIndex.open(store, generation)
@@ -180,12 +172,11 @@ def test_questions_are_answered_from_the_current_index_while_a_new_one_is_built(
 
 
 def test_a_child_process_builds_the_same_index_from_the_rows_it_is_sent(
-    store_settings: Settings, sample_copy: Path, tmp_path: Path
+    sample_store: ArticleStore, tmp_path: Path
 ) -> None:
     from citedesk.vectorstore._corpus_index import build_in_child
 
-    store = open_store(store_settings)
-    ingest_paths([sample_copy], store_settings, store)
+    store = sample_store
     generation = store.fingerprint()
     build_in_child(store, generation, tmp_path / "child")
     from_child = CorpusIndex.load(tmp_path / "child", generation)
