@@ -416,12 +416,205 @@ def part_bot(data: str, questions_file: str, ingest_corpus: str) -> dict[str, An
     return asyncio.run(main())
 
 
+class PeakWatch:
+    """Track the peak resident memory (VmHWM) of processes and their descendants while they run.
+
+    A process's own high-water mark is read from /proc while it lives; children that come and go
+    (the bot's index build) are caught by polling every POLL_SECONDS."""
+
+    POLL_SECONDS = 0.25
+
+    def __init__(self, **processes: int) -> None:
+        import threading
+
+        self.roots = processes
+        self.peaks: dict[str, float] = dict.fromkeys(processes, 0.0)
+        self.child_peaks: dict[str, float] = dict.fromkeys(processes, 0.0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    @staticmethod
+    def _hwm_mb(pid: int) -> float:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+        return 0.0
+
+    @staticmethod
+    def _descendants(pid: int) -> list[int]:
+        found, todo = [], [pid]
+        while todo:
+            parent = todo.pop()
+            with contextlib.suppress(OSError):
+                for task in Path(f"/proc/{parent}/task").iterdir():
+                    children = (task / "children").read_text().split()
+                    found += [int(c) for c in children]
+                    todo += [int(c) for c in children]
+        return found
+
+    def sample(self) -> None:
+        for name, pid in self.roots.items():
+            self.peaks[name] = max(self.peaks[name], self._hwm_mb(pid))
+            for child in self._descendants(pid):
+                self.child_peaks[name] = max(self.child_peaks[name], self._hwm_mb(child))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.POLL_SECONDS):
+            self.sample()
+
+
+def start_chroma_server(path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`chroma run` on loopback over the store folder; returns the process and its URL."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    chroma = str(Path(PY).parent / "chroma")
+    process = subprocess.Popen(
+        [chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    import httpx
+
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("chroma run exited")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200:
+                return process, url
+        time.sleep(0.5)
+    process.kill()
+    raise TimeoutError("chroma run did not answer in 300 s")
+
+
+def part_bot_server(data: str, questions_file: str, ingest_corpus: str) -> dict[str, Any]:
+    """The deployment for a shared store: `chroma run` serving the store, `citedesk bot` and
+    `citedesk worker --once` each in its own process. Reply times idle, then while the worker
+    ingests; the peak memory of every process."""
+    import asyncio
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from telegram_api import FakeTelegram
+    from test_bot import TOKEN, replies_to
+
+    questions = json.loads(Path(questions_file).read_text())
+    server, url = start_chroma_server(Path(data) / "chroma")
+    telegram = FakeTelegram(TOKEN).start()
+    bot_data = Path(data).parent / f"{Path(data).name}-bot-server"
+    env = {
+        **ENV,
+        "CHROMA_URL": url,
+        "CITEDESK_DATA_DIR": str(bot_data),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": telegram.base_url,
+    }
+    bot = subprocess.Popen([PY, "-m", "citedesk", "bot"], env=env, stderr=subprocess.DEVNULL)
+    worker: subprocess.Popen[bytes] | None = None
+    watch = PeakWatch(bot=bot.pid, server=server.pid).__enter__()
+
+    async def ask_all(chat0: int, busy: subprocess.Popen[bytes] | None) -> list[float]:
+        samples = []
+        for offset, question in enumerate(questions):
+            if busy is not None and busy.poll() is not None:
+                break
+            started = time.monotonic()
+            message = telegram.user_sends(chat0 + offset, question)
+            deadline = started + 600  # the first reply waits for the index of a new store URL
+            while not replies_to(telegram, message):
+                if time.monotonic() > deadline or bot.poll() is not None:
+                    raise TimeoutError("the bot did not reply")
+                await asyncio.sleep(0.002)
+            samples.append(time.monotonic() - started)
+        return samples
+
+    try:
+        started = time.monotonic()
+        questions_ = questions
+        questions = ["What did the minister say about the budget?"]
+        asyncio.run(ask_all(1, None))
+        first_reply_s = round(time.monotonic() - started, 1)
+        questions = questions_
+        idle = asyncio.run(ask_all(10, None))
+        idle_bot_peak = PeakWatch._hwm_mb(bot.pid)
+        worker_env = {
+            **ENV,
+            "CHROMA_URL": url,
+            # As in compose.yaml: one data folder, so the index of a generation is built once.
+            "CITEDESK_DATA_DIR": str(bot_data),
+            "CITEDESK_WATCH_DIR": ingest_corpus,
+        }
+        began = time.monotonic()
+        worker = subprocess.Popen(
+            [PY, "-m", "citedesk", "worker", "--once"], env=worker_env, stderr=subprocess.PIPE
+        )
+        watch.roots["worker"] = worker.pid
+        watch.peaks["worker"] = watch.child_peaks["worker"] = 0.0
+        busy: list[float] = []
+        while worker.poll() is None:  # keep asking for as long as the worker ingests
+            busy += asyncio.run(ask_all(100_000 + len(busy), worker))
+        ingest_seconds = round(time.monotonic() - began, 1)
+        worker_log = (worker.stderr.read() if worker.stderr else b"").decode()[-500:]
+    finally:
+        watch.__exit__()
+        for process in (bot, worker):
+            if process is not None and process.poll() is None:
+                process.send_signal(15)  # SIGTERM: a job started in the background ignores SIGINT
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=60)
+                if process.poll() is None:
+                    process.kill()
+        telegram.stop()
+    # Leave the kept store as it was (the next run ingests these again under new ids).
+    from citedesk.desk import Desk
+
+    desk = Desk.open(settings_for(bot_data, CHROMA_URL=url))
+    corpus = str(Path(ingest_corpus).resolve())
+    added = [r.id for r in desk.sources() if r.id.startswith(corpus)]
+    if added:
+        desk.remove(added)
+    chunks = desk.chunk_count()
+    desk.close()
+    server.terminate()
+    server.wait(timeout=60)
+    return {
+        "store": "chroma run (server)",
+        "first_reply_s": first_reply_s,
+        "idle_p50_ms": round(1000 * statistics.median(idle), 1),
+        "idle_p95_ms": round(1000 * percentile(idle, 0.95), 1),
+        "busy_p50_ms": round(1000 * statistics.median(busy), 1) if busy else None,
+        "busy_p95_ms": round(1000 * percentile(busy, 0.95), 1) if busy else None,
+        "busy_replies": len(busy),
+        "ingest": {"added": len(added), "seconds": ingest_seconds, "log": worker_log},
+        "chunks": chunks,
+        "bot_idle_peak_rss_mb": idle_bot_peak,
+        "bot_peak_rss_mb": watch.peaks["bot"],
+        "bot_children_peak_rss_mb": watch.child_peaks["bot"],
+        "server_peak_rss_mb": watch.peaks["server"],
+        "worker_peak_rss_mb": watch.peaks.get("worker"),
+        "worker_children_peak_rss_mb": watch.child_peaks.get("worker"),
+    }
+
+
 PARTS = {
     "ingest_ours": part_ingest_ours,
     "raw_model": part_raw_model,
     "ingest_stock": part_ingest_stock,
     "query": part_query,
     "bot": part_bot,
+    "bot_server": part_bot_server,
 }
 
 
@@ -532,6 +725,16 @@ def section_bot(distractors: Path, work: Path, data: Path, articles: int, qs: li
     qfile = work / "bot-questions.json"
     qfile.write_text(json.dumps(qs))
     return run_part("bot", str(data), str(qfile), str(corpus))
+
+
+def section_bot_server(
+    distractors: Path, work: Path, data: Path, articles: int, qs: list[str]
+) -> Any:
+    corpus = work / "bot-ingest"
+    write_scaled_corpus(distractors, corpus, articles, seed=77)
+    qfile = work / "bot-questions.json"
+    qfile.write_text(json.dumps(qs))
+    return run_part("bot_server", str(data), str(qfile), str(corpus))
 
 
 # --- report --------------------------------------------------------------------------------
@@ -715,6 +918,26 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
             "-",
             r["peak_rss_mb"] <= 600,
         )
+    if "bot_server" in results:
+        r = results["bot_server"]
+        row(
+            f"Bot reply p95 while `citedesk worker` ingests {r['ingest']['added']} articles "
+            "(Chroma server; bot and worker in their own processes)",
+            "<= 2x idle",
+            f"{r['busy_p95_ms']} ms ({r['busy_replies']} replies)",
+            f"idle p95 {r['idle_p95_ms']} ms",
+            f"{r['busy_p95_ms'] / r['idle_p95_ms']:.2f}x",
+            r["busy_p95_ms"] <= 2 * r["idle_p95_ms"],
+        )
+        row(
+            f"Bot peak RSS at {r['chunks']} chunks, Chroma server (bot process, whole run)",
+            "<= 600 MB",
+            f"{r['bot_peak_rss_mb']} MB (answering idle: {r['bot_idle_peak_rss_mb']} MB)",
+            f"its index-build child {r['bot_children_peak_rss_mb']} MB; Chroma server "
+            f"{r['server_peak_rss_mb']} MB; worker {r['worker_peak_rss_mb']} MB",
+            "-",
+            r["bot_peak_rss_mb"] <= 600,
+        )
     lines += ["", *after_table]
     lines += ["", "## Raw results", "", "```json", json.dumps(results, indent=2), "```", ""]
     notes = ROOT / "benchmarks" / "NOTES.md"
@@ -739,7 +962,7 @@ def main() -> None:
     parser.add_argument("--bot-ingest", type=int, default=1000)
     parser.add_argument("--baseline", type=Path, help="a checkout of the code before issue 9")
     parser.add_argument(
-        "--only", action="append", choices=["cli", "cold", "ingest", "scale", "bot"]
+        "--only", action="append", choices=["cli", "cold", "ingest", "scale", "bot", "bot_server"]
     )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
     parser.add_argument(
@@ -764,7 +987,7 @@ def main() -> None:
         print(json.dumps(PARTS[args.part](*rest)))
         return
     distractors = distractor_folder(args.distractors)
-    wanted = args.only or ["cli", "cold", "ingest", "scale", "bot"]
+    wanted = args.only or ["cli", "cold", "ingest", "scale", "bot", "bot_server"]
     questions = questions_from(distractors, args.questions)
     results: dict[str, Any] = {}
     if args.keep and args.keep.exists():
@@ -792,6 +1015,11 @@ def main() -> None:
             elif name == "bot":
                 data = args.scale_data or work / "scale-data"
                 results["bot"] = section_bot(
+                    distractors, work, data, args.bot_ingest, questions[:50]
+                )
+            elif name == "bot_server":
+                data = args.scale_data or work / "scale-data"
+                results["bot_server"] = section_bot_server(
                     distractors, work, data, args.bot_ingest, questions[:50]
                 )
             results[name]["measured"] = {

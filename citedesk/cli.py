@@ -10,7 +10,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -433,6 +433,10 @@ def bot() -> None:
 
 
 # --- worker --------------------------------------------------------------------------------
+# How much lower than the bot's the worker's CPU priority is (`nice`).
+WORKER_NICENESS = 10
+
+
 def _stop_on_sigterm(signum: int, frame: object) -> None:
     # `docker stop` sends SIGTERM: stop the way Ctrl-C does. Each article is committed whole,
     # so stopping between or inside articles leaves a store that answers, and the next run
@@ -455,6 +459,10 @@ def worker(
     """Ingest FEED_URLS and CITEDESK_WATCH_DIR every FEED_POLL_MINUTES until stopped."""
 
     def body() -> None:
+        # Ingest is batch work beside a bot answering people (on 2 cores, the model's threads
+        # took the CPU from questions): let the scheduler favour the bot.
+        with suppress(OSError):
+            os.nice(WORKER_NICENESS)
         settings = get_settings()
         folders = [settings.fetching.watch_dir] if settings.fetching.watch_dir else []
         sources = [*settings.fetching.feed_urls, *folders]

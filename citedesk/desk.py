@@ -210,7 +210,7 @@ class Desk:
         that the next process to answer loads it instead of building it inside its first question.
         """
         if self._engine is not None:
-            self._engine.retriever.refresh()
+            self._engine.retriever.refresh(wait=True)
         else:
             prepare_index(self._store)
 

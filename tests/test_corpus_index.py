@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -64,6 +65,11 @@ def test_bm25_ranks_as_bm25s_over_the_same_chunk_texts(sample_store: ArticleStor
     assert index.search("zzqx unrelatedword", 5) == []  # no shared word: nothing, not noise
 
 
+def saved_names(folder: Path) -> list[str]:
+    """The saved indexes in a folder (not the build lock files beside them)."""
+    return sorted(child.name for child in folder.iterdir() if not child.name.startswith("."))
+
+
 def test_the_index_is_saved_per_generation_and_loaded_by_the_next_process(
     store_settings: Settings, sample_copy: Path
 ) -> None:
@@ -73,7 +79,7 @@ def test_the_index_is_saved_per_generation_and_loaded_by_the_next_process(
     generation = store.fingerprint()
     folder = store.index_folder
     assert folder is not None
-    assert [child.name for child in folder.iterdir()] == [generation]  # built by the ingest
+    assert saved_names(folder) == [generation]  # built by the ingest
     saved = CorpusIndex.load(folder / generation, generation)
     built = CorpusIndex.build(store, generation)
     assert saved is not None and len(saved) == len(built) > 5
@@ -89,7 +95,7 @@ def test_the_index_is_saved_per_generation_and_loaded_by_the_next_process(
     desk.ingest([str(sample_copy)], prune=True)
     newer = store.fingerprint()
     assert newer != generation
-    assert [child.name for child in folder.iterdir()] == [newer]  # the old one is gone
+    assert saved_names(folder) == [newer]  # the old one is gone
     desk.close()
 
 
@@ -166,9 +172,40 @@ def test_questions_are_answered_from_the_current_index_while_a_new_one_is_built(
         retriever.retrieve("Baerbock Lavrov Moscow")
         assert time.monotonic() - started < 5
         assert set(retriever.articles) == before  # answered from the current index
-    results = retriever.retrieve("Baerbock Lavrov Moscow")
+    deadline = time.monotonic() + 60  # the load the question started finishes on its own
+    while len(retriever.articles) != 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert len(retriever.articles) == 5
+    results = retriever.retrieve("Baerbock Lavrov Moscow")
     assert any("Lavrov" in result.node.get_content() for result in results)
+
+
+def test_processes_sharing_a_data_folder_build_each_generation_once(
+    sample_store: ArticleStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot and the worker on one server and data folder: one builds, the other loads it."""
+    store = sample_store
+    generation = store.fingerprint()
+    builds: list[str] = []
+    build = CorpusIndex._build_and_save.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[CorpusIndex], *args: object) -> CorpusIndex:
+        builds.append(threading.current_thread().name)
+        time.sleep(0.5)  # long enough for the others to arrive while it builds
+        return build(cls, *args)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(CorpusIndex, "_build_and_save", classmethod(counted))
+    opened: list[CorpusIndex] = []
+    threads = [
+        threading.Thread(target=lambda: opened.append(CorpusIndex.open(store, generation)))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(builds) == 1 and len(opened) == 3
+    assert {len(index) for index in opened} == {len(CorpusIndex.build(store, generation))}
 
 
 def test_a_child_process_builds_the_same_index_from_the_rows_it_is_sent(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import gc
 import json
 import logging
@@ -55,6 +56,7 @@ _STEM_OFFSETS = "article_stem_offsets.npy"
 _STEM_NAMES = "article_stems.json"
 # Chunks tokenized together while building (bounds the text held at once).
 _BUILD_PAGE = 2000
+_LOCK_SUFFIX = ".building.lock"
 # From this many chunks on, the index is built in a child process (see `build_in_child`);
 # below it the build takes a second or two and a child would only add its start-up.
 CHILD_BUILD_CHUNKS = 20_000
@@ -157,6 +159,16 @@ class CorpusIndex:
         saved = cls.load(folder / generation, generation)
         if saved is not None:
             return saved
+        # Processes sharing a data folder (the bot and the worker on one Chroma server) build a
+        # generation once: the others wait for the builder, then load its copy.
+        with _build_lock(folder, generation):
+            saved = cls.load(folder / generation, generation)
+            if saved is not None:
+                return saved
+            return cls._build_and_save(store, generation, folder)
+
+    @classmethod
+    def _build_and_save(cls, store: ArticleStore, generation: str, folder: Path) -> CorpusIndex:
         if store.chunk_count() >= CHILD_BUILD_CHUNKS:
             try:
                 build_in_child(store, generation, folder / generation)
@@ -394,10 +406,31 @@ def _give_back_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
+@contextlib.contextmanager
+def _build_lock(folder: Path, generation: str) -> Iterator[None]:
+    """Hold an exclusive lock on building this generation (waits while another process does).
+
+    A folder that cannot hold a lock file (read-only) builds without one."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = (folder / f".{generation}{_LOCK_SUFFIX}").open("a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the handle closes, or the process dies
+        yield
+
+
 def _remove_others(folder: Path, keep: str) -> None:
     """Delete the saved indexes of other generations (a reader that mapped one keeps its copy)."""
     for child in _children(folder):
-        if child.name != keep and not child.name.startswith(f"{keep}.partial"):
+        if child.name == f".{keep}{_LOCK_SUFFIX}":
+            continue
+        if child.name.endswith(_LOCK_SUFFIX):
+            with contextlib.suppress(OSError):
+                child.unlink()
+        elif child.name != keep and not child.name.startswith(f"{keep}.partial"):
             with contextlib.suppress(OSError):
                 shutil.rmtree(child)
 

@@ -8,6 +8,7 @@ chunks and articles an answer needs are read from Chroma, recent articles cached
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Collection, Iterable
@@ -25,8 +26,14 @@ from citedesk.vectorstore.sentences import VECTORS_KEY
 from citedesk.vectorstore.store import ArticleRecord, ArticleStore
 from citedesk.vectorstore.terms import Vocabulary
 
+log = logging.getLogger(__name__)
+
 # The dense side casts a wider net: it is the one that finds paraphrases.
 DENSE_FACTOR = 2
+# Generations one background load catches up with before it leaves the rest to the next question.
+_BACKGROUND_ROUNDS = 3
+# How long a question waits for a new index before it is answered from the current one.
+_QUESTION_WAIT_SECONDS = 2.0
 # Articles (with their text) kept between questions: a conversation keeps quoting the same few.
 _ARTICLE_CACHE = 256
 
@@ -83,6 +90,8 @@ class HybridRetriever(BaseRetriever):
         self._embed_model = embed_model
         self._top_k = top_k
         self._lock = threading.Lock()
+        self._background: threading.Thread | None = None
+        self._background_guard = threading.Lock()
         self._fingerprint: str | None = None
         self._fusion: BaseRetriever | None = None
         self._index = CorpusIndex.empty()
@@ -102,18 +111,46 @@ class HybridRetriever(BaseRetriever):
     def vocabulary(self) -> Vocabulary:
         return self._index.vocabulary
 
-    def refresh(self) -> None:
-        """Load (or build) the index of the committed chunks if the store changed."""
+    def refresh(self, *, wait: bool = False) -> None:
+        """Load (or build) the index of the committed chunks if the store changed.
+
+        A change is loaded in the background: a question waits for it at most
+        `_QUESTION_WAIT_SECONDS`, then is answered from the current index while the new one builds
+        (a minute at 100k chunks, after another process's ingest). Only the first load, or a
+        caller that says `wait` (after its own write), waits for it whole.
+        """
         fingerprint = self._store.fingerprint()
         if fingerprint == self._fingerprint:
             return
-        # While another thread builds the new index (a minute at 100k chunks, at the end of an
-        # ingest), questions keep being answered from the current one; only a first load waits.
-        if not self._lock.acquire(blocking=self._fingerprint is None):
+        if wait or self._fingerprint is None:
+            self._load(fingerprint)
             return
+        with self._background_guard:
+            if self._background is None or not self._background.is_alive():
+                self._background = threading.Thread(
+                    target=self._load_newest, name="citedesk-index", daemon=True
+                )
+                self._background.start()
+            background = self._background
+        # A small store's index is ready in a moment: the question waits for it, so it sees the
+        # change. A large one's (a child process, a minute) is not waited for.
+        background.join(timeout=_QUESTION_WAIT_SECONDS)
+
+    def _load_newest(self) -> None:
         try:
+            # An ingest may publish again while this one builds: catch up before stopping.
+            for _ in range(_BACKGROUND_ROUNDS):
+                fingerprint = self._store.fingerprint()
+                if fingerprint == self._fingerprint or not self._load(fingerprint):
+                    return
+        except Exception:  # the next question tries again; never kill the caller's thread
+            log.exception("loading the new retrieval index failed; answering from the old one")
+
+    def _load(self, fingerprint: str) -> bool:
+        """Load this generation's index; False if it was already loaded."""
+        with self._lock:
             if fingerprint == self._fingerprint:
-                return
+                return False
             index = CorpusIndex.open(self._store, fingerprint)
             fusion: BaseRetriever | None = None
             if len(index):
@@ -135,8 +172,7 @@ class HybridRetriever(BaseRetriever):
                 )
             self._index, self._fusion = index, fusion
             self._fingerprint = fingerprint
-        finally:
-            self._lock.release()
+            return True
 
     def articles_with_text(self, article_ids: Collection[str]) -> dict[str, ArticleRecord]:
         """The committed versions of these articles, text included (from a cache or the store)."""
