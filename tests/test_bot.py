@@ -348,7 +348,7 @@ async def test_conversation_survives_a_restart(
     settings = bot_settings(telegram, tmp_path / "bot")
     async with RunningBot(settings, desk):
         await ask(telegram, 15, "Who is the Kremlin spokesman?")
-    assert (tmp_path / "bot" / "bot-conversations.pickle").exists()
+    assert (tmp_path / "bot" / "bot-conversations.sqlite3").exists()
     async with RunningBot(settings, desk):
         (follow_up,) = await ask(telegram, 15, "What did he deny?")
         assert "Peskov denied" in visible(follow_up)

@@ -22,7 +22,7 @@ from telegram.ext import (
 
 from citedesk.bot import access, admin, buttons, commands, failures, questions
 from citedesk.bot.context import CONTEXT_TYPES, BotApplication
-from citedesk.bot.persistence import BatchedPicklePersistence
+from citedesk.bot.persistence import SqliteChatPersistence
 from citedesk.desk import Desk
 from citedesk.errors import ConfigError
 from citedesk.settings import Settings
@@ -109,8 +109,10 @@ def build_application(settings: Settings, desk: Desk) -> BotApplication:
     token = check_token(settings.telegram.bot_token)
     protect_logs(token)
     settings.store.data_dir.mkdir(parents=True, exist_ok=True)
-    persistence = BatchedPicklePersistence(
-        settings.store.data_dir / "bot-conversations.pickle", update_interval=5
+    persistence = SqliteChatPersistence(
+        settings.store.data_dir / "bot-conversations.sqlite3",
+        update_interval=5,
+        legacy_pickle=settings.store.data_dir / "bot-conversations.pickle",
     )
     application = (
         ApplicationBuilder()
