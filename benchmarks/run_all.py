@@ -342,6 +342,14 @@ def part_query(data: str, questions_file: str) -> dict[str, Any]:
     }
 
 
+def forget_conversations(data_dir: Path) -> None:
+    """Start a bot run with no remembered conversations: chat ids repeat between runs, and a
+    remembered one makes a question a follow-up (which reads the quoted articles again), so idle
+    and busy replies would not be alike."""
+    for name in ("bot-conversations.sqlite3", "bot-conversations.pickle"):
+        (data_dir / name).unlink(missing_ok=True)
+
+
 def part_bot(data: str, questions_file: str, ingest_corpus: str) -> dict[str, Any]:
     """The real bot on a loopback Bot API: reply times idle, then while an ingest runs."""
     import asyncio
@@ -372,6 +380,7 @@ def part_bot(data: str, questions_file: str, ingest_corpus: str) -> dict[str, An
 
     async def main() -> dict[str, Any]:
         telegram = FakeTelegram(TOKEN).start()
+        forget_conversations(Path(data))
         settings = bot_settings(telegram, Path(data))
         desk = Desk.open(settings)
         desk.ask("warm up")
@@ -514,6 +523,7 @@ def part_bot_server(data: str, questions_file: str, ingest_corpus: str) -> dict[
     server, url = start_chroma_server(Path(data) / "chroma")
     telegram = FakeTelegram(TOKEN).start()
     bot_data = Path(data).parent / f"{Path(data).name}-bot-server"
+    forget_conversations(bot_data)
     env = {
         **ENV,
         "CHROMA_URL": url,
