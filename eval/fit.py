@@ -101,6 +101,13 @@ def main() -> None:
         help="Fit each sentence on its own, or each question's answers against its other "
         "candidates (then calibrated).",
     )
+    parser.add_argument(
+        "--drop",
+        action="append",
+        default=[],
+        choices=FEATURES,
+        help="Fit without this feature (its weight 0), to measure what it adds; repeatable.",
+    )
     args = parser.parse_args()
     if "test" in args.dev.name:
         sys.exit("refusing to fit on a test split")
@@ -136,6 +143,8 @@ def main() -> None:
             per_item.append((item.abstain, found, features, vetoed))
         desk.close()
     x, y = np.array(rows), np.array(labels, dtype=float)
+    for name in args.drop:  # a zero column gets a zero weight
+        x[:, FEATURES.index(name)] = 0.0
     weights = (
         pairwise_regression(x, y, np.array(groups))
         if args.objective == "pairwise"

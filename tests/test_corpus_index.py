@@ -227,3 +227,42 @@ def test_a_child_process_builds_the_same_index_from_the_rows_it_is_sent(
     blocker.write_text("not a folder")
     with pytest.raises(OSError, match=r"^building the retrieval index failed: "):  # one line
         build_in_child(store, generation, blocker / "child")
+
+
+def test_a_generation_another_process_is_building_is_loaded_not_built_again(
+    sample_store: ArticleStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot notices the worker's new generation first: it waits for the worker's copy."""
+    from citedesk.vectorstore._corpus_index import _build_lock
+
+    store = sample_store
+    generation = store.fingerprint()
+    folder = store.index_folder
+    assert folder is not None
+    started = threading.Event()
+
+    def other_process() -> None:  # as the worker's prepare_index, a moment after publishing
+        time.sleep(0.3)
+        with _build_lock(folder, generation):
+            started.set()
+            time.sleep(1.0)
+            CorpusIndex.build(store, generation).save(folder / generation)
+
+    builds: list[str] = []
+    build = CorpusIndex._build_and_save.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[CorpusIndex], *args: object) -> CorpusIndex:
+        builds.append("here")
+        return build(cls, *args)  # type: ignore[no-any-return]
+
+    other = threading.Thread(target=other_process)
+    other.start()
+    monkeypatch.setattr(CorpusIndex, "_build_and_save", classmethod(counted))
+    index = CorpusIndex.open(store, generation, grace=10)
+    other.join(timeout=60)
+    assert started.is_set() and builds == []
+    assert len(index) == len(CorpusIndex.build(store, generation)) > 5
+    # Nobody else building: after the grace this process builds it.
+    newer = "a generation nobody builds"
+    assert len(CorpusIndex.open(store, newer, grace=0.5)) == len(index)
+    assert builds == ["here"]

@@ -173,4 +173,3 @@ class SqliteChatPersistence(BasePersistence[ChatData, ChatData, BotData]):
 
     async def update_conversation(self, name: str, key: Any, new_state: object | None) -> None:
         return None
-

@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -57,6 +58,7 @@ _STEM_NAMES = "article_stems.json"
 # Chunks tokenized together while building (bounds the text held at once).
 _BUILD_PAGE = 2000
 _LOCK_SUFFIX = ".building.lock"
+_GRACE_POLL_SECONDS = 0.5
 # From this many chunks on, the index is built in a child process (see `build_in_child`);
 # below it the build takes a second or two and a child would only add its start-up.
 CHILD_BUILD_CHUNKS = 20_000
@@ -150,13 +152,23 @@ class CorpusIndex:
         )
 
     @classmethod
-    def open(cls, store: ArticleStore, generation: str) -> CorpusIndex:
+    def open(cls, store: ArticleStore, generation: str, *, grace: float = 0.0) -> CorpusIndex:
         """Load the saved index of this generation, or build it (and save it if the store says
-        where)."""
+        where).
+
+        `grace`: seconds given to another process sharing the data folder to start building it
+        (an ingest that published a generation ends by building its index); once one does,
+        this process waits for that copy instead of building its own."""
         folder = store.index_folder
         if folder is None or not generation:
             return cls.build(store, generation)
         saved = cls.load(folder / generation, generation)
+        deadline = time.monotonic() + grace
+        while (
+            saved is None and time.monotonic() < deadline and not _being_built(folder, generation)
+        ):
+            time.sleep(_GRACE_POLL_SECONDS)
+            saved = cls.load(folder / generation, generation)
         if saved is not None:
             return saved
         # Processes sharing a data folder (the bot and the worker on one Chroma server) build a
@@ -420,6 +432,18 @@ def _build_lock(folder: Path, generation: str) -> Iterator[None]:
     with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)  # released when the handle closes, or the process dies
         yield
+
+
+def _being_built(folder: Path, generation: str) -> bool:
+    """Say whether some process holds the build lock of this generation now."""
+    try:
+        with (folder / f".{generation}{_LOCK_SUFFIX}").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False  # it was free (closing the handle released it)
 
 
 def _remove_others(folder: Path, keep: str) -> None:

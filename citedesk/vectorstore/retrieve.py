@@ -21,7 +21,7 @@ from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 
-from citedesk.vectorstore._corpus_index import CorpusIndex
+from citedesk.vectorstore._corpus_index import CHILD_BUILD_CHUNKS, CorpusIndex
 from citedesk.vectorstore.sentences import VECTORS_KEY
 from citedesk.vectorstore.store import ArticleRecord, ArticleStore
 from citedesk.vectorstore.terms import Vocabulary
@@ -134,24 +134,32 @@ class HybridRetriever(BaseRetriever):
             background = self._background
         # A small store's index is ready in a moment: the question waits for it, so it sees the
         # change. A large one's (a child process, a minute) is not waited for.
-        background.join(timeout=_QUESTION_WAIT_SECONDS)
+        if len(self._index) < CHILD_BUILD_CHUNKS:
+            background.join(timeout=_QUESTION_WAIT_SECONDS)
 
     def _load_newest(self) -> None:
         try:
             # An ingest may publish again while this one builds: catch up before stopping.
             for _ in range(_BACKGROUND_ROUNDS):
                 fingerprint = self._store.fingerprint()
-                if fingerprint == self._fingerprint or not self._load(fingerprint):
+                if fingerprint == self._fingerprint:
+                    return
+                # On a shared store another process published it and, if it shares the data
+                # folder, builds its index: at scale (a minute, hundreds of MB) let it start
+                # before building a copy here.
+                large = len(self._index) >= CHILD_BUILD_CHUNKS
+                grace = self._store.index_grace_seconds if large else 0.0
+                if not self._load(fingerprint, grace=grace):
                     return
         except Exception:  # the next question tries again; never kill the caller's thread
             log.exception("loading the new retrieval index failed; answering from the old one")
 
-    def _load(self, fingerprint: str) -> bool:
+    def _load(self, fingerprint: str, *, grace: float = 0.0) -> bool:
         """Load this generation's index; False if it was already loaded."""
         with self._lock:
             if fingerprint == self._fingerprint:
                 return False
-            index = CorpusIndex.open(self._store, fingerprint)
+            index = CorpusIndex.open(self._store, fingerprint, grace=grace)
             fusion: BaseRetriever | None = None
             if len(index):
                 dense = VectorStoreIndex.from_vector_store(

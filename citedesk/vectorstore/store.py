@@ -142,6 +142,9 @@ class ArticleStore:
     """Chroma collections for one corpus; subclasses say how to reach Chroma."""
 
     kind = "abstract"
+    # Seconds another process that published a generation is given to start building its
+    # retrieval index (see CorpusIndex.open); only a shared (server) store has other writers.
+    index_grace_seconds = 0.0
 
     def __init__(self, client: ClientAPI, prefix: str, embed_model_name: str) -> None:
         self._client = client
@@ -532,6 +535,7 @@ class ServerStore(ArticleStore):
     """A store on a Chroma server (`chroma run`), shared by the bot and ingest jobs."""
 
     kind = "server"
+    index_grace_seconds = 10.0
 
     def __init__(self, settings: Settings) -> None:
         url = urlparse(settings.store.chroma_url)
