@@ -136,20 +136,19 @@ class CorpusIndex:
             if len(texts) >= _BUILD_PAGE:
                 tokenize_page()
         tokenize_page()
+        for article_id, record in articles.items():
+            stems_by_article.setdefault(article_id, set()).update(content_stems(record.title))
+        # Compact what was counted before BM25 indexing, whose arrays peak at hundreds of MB at
+        # 100k chunks: the stem sets alone are millions of entries.
+        vocabulary = Vocabulary.from_counts(counts)
+        article_stems = ArticleStems.build(stems_by_article)
+        del counts, stems_by_article
+        _give_back_freed_memory()
         bm25 = None
         if chunk_ids:
             bm25 = bm25s.BM25()
             bm25.index((documents, token_ids), create_empty_token=False, show_progress=False)
-        for article_id, record in articles.items():
-            stems_by_article.setdefault(article_id, set()).update(content_stems(record.title))
-        return cls(
-            generation,
-            chunk_ids,
-            bm25,
-            articles,
-            Vocabulary.from_counts(counts),
-            ArticleStems.build(stems_by_article),
-        )
+        return cls(generation, chunk_ids, bm25, articles, vocabulary, article_stems)
 
     @classmethod
     def open(cls, store: ArticleStore, generation: str, *, grace: float = 0.0) -> CorpusIndex:
