@@ -50,6 +50,26 @@ def test_names_misspelled_by_a_letter_or_two_are_found(
     assert expected in quotes(desk, question)
 
 
+def test_a_question_with_every_name_misspelled_is_answered_as_if_spelled_right(
+    desk: Desk,
+) -> None:
+    """The question is embedded as the user meant it, not with the typos in it."""
+    right = desk.ask("What does Stoltenberg say NATO will do?")
+    typed = desk.ask("What does Stoltenbreg say NATA will do?")
+    assert typed.citations and typed.citations[0].quote == right.citations[0].quote
+
+
+def test_typos_are_corrected_to_the_corpus_spelling() -> None:
+    vocabulary = Vocabulary(["Annalena Baerbock met Sergey Lavrov in Moscow on Tuesday."])
+    assert (
+        vocabulary.corrected("What did Baerbok tell Lavrof's team in Moskow?")
+        == "What did Baerbock tell Lavrov's team in Moscow?"
+    )
+    # Words the corpus uses, and words that are no typo of its names, stay as typed.
+    assert vocabulary.corrected("what did lavrov say") == "what did lavrov say"
+    assert vocabulary.corrected("Who won the cello prize?") == "Who won the cello prize?"
+
+
 def test_paraphrase_with_few_shared_words(desk: Desk) -> None:
     # The text: "Blinken will also head Thursday to Berlin ...", "... plans to go to Germany".
     found = quotes(desk, "Which city does Blinken go to after Kyiv?")

@@ -149,8 +149,10 @@ class AnswerEngine:
         frame = frame or TimeFrame()
         # evidence() refreshed the retriever before resolving, and retrieve() checks again.
         vocabulary = self.retriever.vocabulary
-        variants = vocabulary.expand(question)
-        query_text = f"{question} {' '.join(variants)}" if variants else question
+        # Typos corrected to the corpus's spellings, and other spellings of its names added.
+        corrected = vocabulary.corrected(question)
+        variants = vocabulary.expand(corrected)
+        query_text = f"{corrected} {' '.join(variants)}" if variants else corrected
         query_vector = np.asarray(self.embed_model.get_query_embedding(query_text))
         results = self.retriever.retrieve(QueryBundle(query_text, embedding=query_vector.tolist()))
         retrieved = {result.node.node_id for result in results}

@@ -215,6 +215,31 @@ class Vocabulary:
         found = list(dict.fromkeys(found))
         return sorted(found)
 
+    def corrected(self, text: str) -> str:
+        """Return the text with each word the corpus never uses replaced by its closest corpus
+        spelling, if it has one ("Did Biedn visit Ukriane?" -> "Did Biden visit Ukraine?").
+
+        The question's embedding is then of what the user meant: appending the spellings to the
+        typo, as `expand` does for BM25, leaves the typo in the text that is embedded."""
+
+        def replace(match: re.Match[str]) -> str:
+            token = match.group()
+            ending = next((e for e in _POSSESSIVE_ENDINGS if token.lower().endswith(e)), "")
+            word = token[: len(token) - len(ending)]
+            lower = word.lower()
+            if lower in self.words or lower in STOPWORDS:
+                return token
+            variants = self.variants(lower)
+            if not variants:
+                return token
+            # The fewest edits away; then the spelling the corpus uses most.
+            best = min(variants, key=lambda v: (OSA.distance(lower, v), -self._df.get(stem(v), 0)))
+            if word[:1].isupper():
+                best = best[:1].upper() + best[1:]
+            return best + ending
+
+        return _TOKEN.sub(replace, text)
+
     def expand(self, text: str) -> list[str]:
         """Return the corpus spellings of names in a text that it does not already use."""
         present = set(words(text))
