@@ -21,8 +21,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "eval"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+import misspelled_names  # noqa: E402  (eval/, on the path above)
 
 from citedesk.answering import _weights  # noqa: E402
 from citedesk.answering.evaluation import EvalReport, evaluate, load_items  # noqa: E402
@@ -74,6 +77,7 @@ def main() -> None:
     }
     sections = []
     summary: dict[tuple[str, str], EvalReport] = {}
+    typos: dict[str, misspelled_names.Misspelled] = {}
     for name, sources in settings.items():
         if args.only and args.only != name:
             continue
@@ -95,6 +99,8 @@ def main() -> None:
             )
             sections.append(f"### {title}\n\n{category_table(report)}\n")
             summary[(split.stem, name)] = report
+            if "test" in split.stem:  # a split nothing was tuned on
+                typos[name] = misspelled_names.measure(desk, split_items)
         desk.close()
     header = (
         "# Answer quality\n\n"
@@ -106,7 +112,25 @@ def main() -> None:
         "was never used to choose anything. From `citedesk/answering/_weights.py`: "
         f"{' '.join((_weights.__doc__ or '').split())}\n\n"
     )
-    args.out.write_text(header + summary_table(summary) + "\n".join(sections), encoding="utf-8")
+    typo_section = [
+        "## Every name misspelled (test split)\n",
+        "`eval/misspelled_names.py`: each capitalised word of five letters or more after a "
+        "question's first word gets one random edit (fixed seed), in every answerable question "
+        "that is not a follow-up or a misspelling item already; the same questions as written "
+        "beside them.\n",
+        "| store | questions | hit rate as written | every name misspelled | newly refused |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        *[
+            f"| {name} | {t.questions} | {t.hit_as_written:.1%} | {t.hit_misspelled:.1%} | "
+            f"{t.newly_refused} |"
+            for name, t in typos.items()
+        ],
+        "",
+    ]
+    args.out.write_text(
+        header + summary_table(summary) + "\n".join(sections) + "\n" + "\n".join(typo_section),
+        encoding="utf-8",
+    )
     print(f"wrote {args.out}")
 
 

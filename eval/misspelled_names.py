@@ -14,11 +14,13 @@ import argparse
 import random
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from citedesk.answering.evaluation import gold_rank, load_items
+from citedesk.answering.evaluation import EvalItem, gold_rank, load_items
 from citedesk.desk import Desk
 from citedesk.settings import Settings
 
@@ -38,6 +40,49 @@ def misspell(word: str, rng: random.Random) -> str:
     return word[:i] + word[i] + word[i:]
 
 
+class Misspelled(NamedTuple):
+    questions: int
+    hit_as_written: float
+    hit_misspelled: float
+    newly_refused: int
+
+    def line(self) -> str:
+        return (
+            f"{self.questions} questions with names: hit rate {self.hit_as_written:.1%} as "
+            f"written, {self.hit_misspelled:.1%} misspelled; {self.newly_refused} newly refused"
+        )
+
+
+def measure(
+    desk: Desk, items: Iterable[EvalItem], seed: int = 11, show: bool = False
+) -> Misspelled:
+    """Ask each answerable question with names as written and with every name misspelled."""
+    rng = random.Random(seed)
+    as_written = misspelled = count = refused = 0
+    for item in items:
+        if item.abstain or item.history or item.category == "misspelling":
+            continue
+        names = [m.group() for m in NAME.finditer(item.question) if m.start() > 0]
+        if not names:
+            continue
+        typed = item.question
+        for name in names:
+            typed = typed.replace(name, misspell(name, rng), 1)
+        right = desk.ask(item.question, today=item.asked_on)
+        wrong = desk.ask(typed, today=item.asked_on)
+        hit_right = gold_rank(right, item.gold) is not None
+        hit_wrong = gold_rank(wrong, item.gold) is not None
+        as_written += hit_right
+        misspelled += hit_wrong
+        refused += wrong.abstained and not right.abstained
+        count += 1
+        if show and hit_right and not hit_wrong:
+            print(f"lost: {item.question} -> {typed}")
+    if not count:
+        return Misspelled(0, 0.0, 0.0, 0)
+    return Misspelled(count, as_written / count, misspelled / count, refused)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("sets", type=Path, nargs="+")
@@ -46,34 +91,11 @@ def main() -> None:
     parser.add_argument("--show", action="store_true", help="List the questions lost.")
     args = parser.parse_args()
     desk = Desk.open(Settings(_env_file=None, CITEDESK_DATA_DIR=args.data_dir))  # type: ignore[call-arg]
-    rng = random.Random(args.seed)
-    as_written = misspelled = count = refused = 0
-    for path in args.sets:
-        for item in load_items(path):
-            if item.abstain or item.history or item.category == "misspelling":
-                continue
-            names = [m.group() for m in NAME.finditer(item.question) if m.start() > 0]
-            if not names:
-                continue
-            typed = item.question
-            for name in names:
-                typed = typed.replace(name, misspell(name, rng), 1)
-            right = desk.ask(item.question, today=item.asked_on)
-            wrong = desk.ask(typed, today=item.asked_on)
-            hit_right = gold_rank(right, item.gold) is not None
-            hit_wrong = gold_rank(wrong, item.gold) is not None
-            as_written += hit_right
-            misspelled += hit_wrong
-            refused += wrong.abstained and not right.abstained
-            count += 1
-            if args.show and hit_right and not hit_wrong:
-                print(f"lost: {item.question} -> {typed}")
-    if not count:
+    items = [item for path in args.sets for item in load_items(path)]
+    result = measure(desk, items, args.seed, args.show)
+    if not result.questions:
         sys.exit("no answerable question with a name")
-    print(
-        f"{count} questions with names: hit rate {as_written / count:.1%} as written, "
-        f"{misspelled / count:.1%} misspelled; {refused} newly refused"
-    )
+    print(result.line())
 
 
 if __name__ == "__main__":

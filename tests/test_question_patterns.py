@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -143,3 +146,25 @@ def test_acronyms_and_short_name_typos_are_not_unknown_names() -> None:
 )
 def test_chat_spellings_and_fillers_are_tidied(typed: str, tidied: str) -> None:
     assert normalize_question(typed) == tidied
+
+
+def test_spellings_are_added_in_the_same_order_in_every_process() -> None:
+    """The order of added spellings changes the question's embedding: it must not depend on
+    the process's string hashing (answers varied between runs on the same store)."""
+    script = (
+        "from citedesk.vectorstore.terms import Vocabulary\n"
+        "v = Vocabulary(['Annalena Baerbock met Sergey Lavrov and Antony Blinken in Moscow.'])\n"
+        "print(v.expand('Did Baerbok, Lavrof and Blinkin meet in Moskow?'))\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
+        for seed in range(1, 6)
+    }
+    assert len(outputs) == 1 and "baerbock" in outputs.pop()

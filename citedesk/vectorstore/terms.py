@@ -242,7 +242,9 @@ class Vocabulary:
 
     def expand(self, text: str) -> list[str]:
         """Return the corpus spellings of names in a text that it does not already use."""
-        present = set(words(text))
+        # In the text's order: a set's order changes with each process's string hashing, and
+        # the order of the added spellings changes the question's embedding a little.
+        present = dict.fromkeys(words(text))
         extra: dict[str, None] = {}
         for word in present:
             for variant in self.variants(word):
