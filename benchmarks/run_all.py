@@ -904,7 +904,7 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
         r = results["bot"]
         ratio = r["busy_p95_ms"] / r["idle_p95_ms"]
         row(
-            f"Bot reply p95 during a {r['ingest'].get('added', '?')}-article ingest",
+            f"Bot reply p95 during a {r['ingest'].get('added', '?')}-article ingest in the bot's process (embedded store)",
             "<= 2x idle",
             f"{r['busy_p95_ms']} ms ({r['busy_replies']} replies)",
             f"idle p95 {r['idle_p95_ms']} ms",
