@@ -7,6 +7,8 @@ import pickle
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from citedesk.bot.persistence import SqliteChatPersistence
 
 
@@ -85,9 +87,14 @@ async def test_conversations_of_the_old_pickle_file_are_kept_on_upgrade(tmp_path
     assert await again.get_chat_data() == {5: {"history": ["new"]}}
 
 
-async def test_an_unreadable_old_file_is_skipped_and_kept(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "content",
+    [b"not a pickle", b"cno_such_module_here\nThing\n.", b""],
+    ids=["garbage", "missing-class", "empty"],
+)
+async def test_an_unreadable_old_file_is_skipped_and_kept(tmp_path: Path, content: bytes) -> None:
     legacy = tmp_path / "bot-conversations.pickle"
-    legacy.write_bytes(b"not a pickle")
+    legacy.write_bytes(content)
     persistence = SqliteChatPersistence(
         tmp_path / "bot-conversations.sqlite3", update_interval=5, legacy_pickle=legacy
     )

@@ -64,7 +64,7 @@ class SqliteChatPersistence(BasePersistence[ChatData, ChatData, BotData]):
         try:
             with legacy.open("rb") as file:
                 chats = (pickle.load(file) or {}).get("chat_data") or {}  # our own file
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
+        except Exception as exc:  # unpickling raises many types; any means "unreadable"
             log.warning("could not read the old conversation file %s: %s", legacy, exc)
             return
         connection.executemany(
