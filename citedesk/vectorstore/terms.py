@@ -18,6 +18,8 @@ _POSSESSIVE = re.compile(r"['’]s$")
 _POSSESSIVE_ENDINGS = ("'s", "’s")
 _VOWELS = set("aeiouy")
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,4}\b")
+# Words whose spellings a Vocabulary remembers (then it starts over).
+_VARIANTS_KEPT = 20_000
 
 # Function words plus the words every question about news carries, which say nothing of topic.
 STOPWORDS = frozenset(
@@ -180,6 +182,9 @@ class Vocabulary:
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in self._proper_list:
             self._by_initial[word[0]].append(word)
+        # Spellings found per word: a question asks for each of its words three or four times
+        # (correcting, expanding, weighting, retrieving), each a fuzzy search of every name.
+        self._variants: dict[str, tuple[str, ...]] = {}
 
     def document_frequency(self, word: str) -> int:
         return self._df.get(stem(word.lower()), 0)
@@ -190,6 +195,13 @@ class Vocabulary:
     def variants(self, word: str) -> list[str]:
         """Other spellings in the corpus of a name in a question (Birbock -> Baerbock)."""
         word = word.lower()
+        if word not in self._variants:
+            if len(self._variants) >= _VARIANTS_KEPT:
+                self._variants.clear()
+            self._variants[word] = tuple(self._find_variants(word))
+        return list(self._variants[word])
+
+    def _find_variants(self, word: str) -> list[str]:
         if len(word) < 4 or word in STOPWORDS:
             return []
         known = word in self.words
