@@ -417,6 +417,11 @@ def _give_back_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
+def _lock_file(folder: Path, generation: str) -> Path:
+    """The file whose lock says a process is building this generation's index."""
+    return folder / f".{generation}{_LOCK_SUFFIX}"
+
+
 @contextlib.contextmanager
 def _build_lock(folder: Path, generation: str) -> Iterator[None]:
     """Hold an exclusive lock on building this generation (waits while another process does).
@@ -424,7 +429,7 @@ def _build_lock(folder: Path, generation: str) -> Iterator[None]:
     A folder that cannot hold a lock file (read-only) builds without one."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle = (folder / f".{generation}{_LOCK_SUFFIX}").open("a")
+        handle = _lock_file(folder, generation).open("a")
     except OSError:
         yield
         return
@@ -436,7 +441,7 @@ def _build_lock(folder: Path, generation: str) -> Iterator[None]:
 def _being_built(folder: Path, generation: str) -> bool:
     """Say whether some process holds the build lock of this generation now."""
     try:
-        with (folder / f".{generation}{_LOCK_SUFFIX}").open("a") as handle:
+        with _lock_file(folder, generation).open("a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return True
@@ -448,7 +453,7 @@ def _being_built(folder: Path, generation: str) -> bool:
 def _remove_others(folder: Path, keep: str) -> None:
     """Delete the saved indexes of other generations (a reader that mapped one keeps its copy)."""
     for child in _children(folder):
-        if child.name == f".{keep}{_LOCK_SUFFIX}":
+        if child == _lock_file(folder, keep):
             continue
         if child.name.endswith(_LOCK_SUFFIX):
             with contextlib.suppress(OSError):

@@ -134,8 +134,14 @@ class HybridRetriever(BaseRetriever):
             background = self._background
         # A small store's index is ready in a moment: the question waits for it, so it sees the
         # change. A large one's (a child process, a minute) is not waited for.
-        if len(self._index) < CHILD_BUILD_CHUNKS:
+        if not self._large:
             background.join(timeout=_QUESTION_WAIT_SECONDS)
+
+    @property
+    def _large(self) -> bool:
+        """Whether the store is large enough that an index build takes a child process and a
+        minute (judged by the current index, which costs nothing to ask)."""
+        return len(self._index) >= CHILD_BUILD_CHUNKS
 
     def _load_newest(self) -> None:
         try:
@@ -147,8 +153,7 @@ class HybridRetriever(BaseRetriever):
                 # On a shared store another process published it and, if it shares the data
                 # folder, builds its index: at scale (a minute, hundreds of MB) let it start
                 # before building a copy here.
-                large = len(self._index) >= CHILD_BUILD_CHUNKS
-                grace = self._store.index_grace_seconds if large else 0.0
+                grace = self._store.index_grace_seconds if self._large else 0.0
                 if not self._load(fingerprint, grace=grace):
                     return
         except Exception:  # the next question tries again; never kill the caller's thread
