@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -342,6 +343,42 @@ def part_query(data: str, questions_file: str) -> dict[str, Any]:
     }
 
 
+def _never() -> bool:
+    return False
+
+
+async def reply_times(
+    telegram: Any,
+    questions: list[str],
+    chat0: int,
+    *,
+    until: Callable[[], bool] = _never,
+    gone: Callable[[], bool] = _never,
+    wait: float = 120,
+) -> list[float]:
+    """Send each question from its own chat over the loopback Bot API and time its reply.
+
+    Stops early once `until()` says so; raises if a reply takes over `wait` seconds or the bot
+    is `gone()`."""
+    import asyncio
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_bot import replies_to
+
+    samples = []
+    for offset, question in enumerate(questions):
+        if until():
+            break
+        started = time.monotonic()
+        message = telegram.user_sends(chat0 + offset, question)
+        while not replies_to(telegram, message):
+            if time.monotonic() > started + wait or gone():
+                raise TimeoutError(f"no reply in {wait:.0f} s")
+            await asyncio.sleep(0.002)
+        samples.append(time.monotonic() - started)
+    return samples
+
+
 def forget_conversations(data_dir: Path) -> None:
     """Start a bot run with no remembered conversations: chat ids repeat between runs, and a
     remembered one makes a question a follow-up (which reads the quoted articles again), so idle
@@ -357,26 +394,16 @@ def part_bot(data: str, questions_file: str, ingest_corpus: str) -> dict[str, An
 
     sys.path.insert(0, str(ROOT / "tests"))
     from telegram_api import FakeTelegram
-    from test_bot import TOKEN, RunningBot, bot_settings, replies_to
+    from test_bot import TOKEN, RunningBot, bot_settings
 
     from citedesk.desk import Desk
 
     questions = json.loads(Path(questions_file).read_text())
 
     async def ask_all(telegram: Any, chat0: int, stop: threading.Event | None) -> list[float]:
-        samples = []
-        for offset, question in enumerate(questions):
-            if stop is not None and stop.is_set():
-                break
-            started = time.monotonic()
-            message = telegram.user_sends(chat0 + offset, question)
-            deadline = started + 120
-            while not replies_to(telegram, message):
-                if time.monotonic() > deadline:
-                    raise TimeoutError("no reply in 120 s")
-                await asyncio.sleep(0.002)
-            samples.append(time.monotonic() - started)
-        return samples
+        return await reply_times(
+            telegram, questions, chat0, until=stop.is_set if stop is not None else _never
+        )
 
     async def main() -> dict[str, Any]:
         telegram = FakeTelegram(TOKEN).start()
@@ -517,7 +544,7 @@ def part_bot_server(data: str, questions_file: str, ingest_corpus: str) -> dict[
 
     sys.path.insert(0, str(ROOT / "tests"))
     from telegram_api import FakeTelegram
-    from test_bot import TOKEN, replies_to
+    from test_bot import TOKEN
 
     questions = json.loads(Path(questions_file).read_text())
     server, url = start_chroma_server(Path(data) / "chroma")
@@ -535,29 +562,19 @@ def part_bot_server(data: str, questions_file: str, ingest_corpus: str) -> dict[
     worker: subprocess.Popen[bytes] | None = None
     watch = PeakWatch(bot=bot.pid, server=server.pid).__enter__()
 
-    async def ask_all(chat0: int, busy: subprocess.Popen[bytes] | None) -> list[float]:
-        samples = []
-        for offset, question in enumerate(questions):
-            if busy is not None and busy.poll() is not None:
-                break
-            started = time.monotonic()
-            message = telegram.user_sends(chat0 + offset, question)
-            deadline = started + 600  # the first reply waits for the index of a new store URL
-            while not replies_to(telegram, message):
-                if time.monotonic() > deadline or bot.poll() is not None:
-                    raise TimeoutError("the bot did not reply")
-                await asyncio.sleep(0.002)
-            samples.append(time.monotonic() - started)
-        return samples
+    def ask_all(chat0: int, asked: list[str], until: Callable[[], bool] = _never) -> list[float]:
+        # The first reply waits for the index of a new store URL: minutes at 100k chunks.
+        return asyncio.run(
+            reply_times(
+                telegram, asked, chat0, until=until, gone=lambda: bot.poll() is not None, wait=600
+            )
+        )
 
     try:
         started = time.monotonic()
-        questions_ = questions
-        questions = ["What did the minister say about the budget?"]
-        asyncio.run(ask_all(1, None))
+        ask_all(1, ["What did the minister say about the budget?"])
         first_reply_s = round(time.monotonic() - started, 1)
-        questions = questions_
-        idle = asyncio.run(ask_all(10, None))
+        idle = ask_all(10, questions)
         idle_bot_peak = PeakWatch._hwm_mb(bot.pid)
         worker_env = {
             **ENV,
@@ -574,7 +591,7 @@ def part_bot_server(data: str, questions_file: str, ingest_corpus: str) -> dict[
         watch.peaks["worker"] = watch.child_peaks["worker"] = 0.0
         busy: list[float] = []
         while worker.poll() is None:  # keep asking for as long as the worker ingests
-            busy += asyncio.run(ask_all(100_000 + len(busy), worker))
+            busy += ask_all(100_000 + len(busy), questions, until=lambda: worker.poll() is not None)
         ingest_seconds = round(time.monotonic() - began, 1)
         worker_log = (worker.stderr.read() if worker.stderr else b"").decode()[-500:]
     finally:
