@@ -6,8 +6,10 @@ import json
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import bm25s
+import numpy as np
 import pytest
 import Stemmer
 from llama_index.core.schema import MetadataMode
@@ -17,6 +19,7 @@ from citedesk.ingest import ingest_paths
 from citedesk.settings import Settings
 from citedesk.vectorstore import ArticleStore, open_store
 from citedesk.vectorstore._corpus_index import CorpusIndex
+from citedesk.vectorstore._saved_array import SavedArray
 from citedesk.vectorstore.embedding import load_embed_model
 from citedesk.vectorstore.retrieve import HybridRetriever
 
@@ -88,6 +91,14 @@ def test_the_index_is_saved_per_generation_and_loaded_by_the_next_process(
     assert saved.vocabulary.__getstate__() == built.vocabulary.__getstate__()
     for query in QUERIES:
         assert saved.search(query, 8) == built.search(query, 8)
+    for article_id in built.articles:
+        words = {"minister", "ukrain", "said", "zzqx"}
+        assert saved.article_stems.present(article_id, words) == built.article_stems.present(
+            article_id, words
+        )
+    # Questions read the saved files, they do not map them into the process's memory.
+    mapped = Path("/proc/self/maps").read_text()
+    assert str(folder / generation) not in mapped
     # Another generation's index is never taken for this one.
     assert CorpusIndex.load(folder / generation, "another generation") is None
 
@@ -266,3 +277,32 @@ def test_a_generation_another_process_is_building_is_loaded_not_built_again(
     newer = "a generation nobody builds"
     assert len(CorpusIndex.open(store, newer, grace=0.5)) == len(index)
     assert builds == ["here"]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.arange(1000, dtype=np.float32) / 7,
+        np.array(["chunk-1", "a much longer chunk id é", ""], dtype=str),
+        np.zeros(0, dtype=np.int32),
+    ],
+)
+def test_a_saved_array_reads_what_numpy_saved(tmp_path: Path, values: Any) -> None:
+    path = tmp_path / "values.npy"
+    np.save(path, values)
+    saved = SavedArray(path)
+    assert len(saved) == len(values) and saved.dtype == values.dtype
+    for start, stop in [(0, len(values)), (1, 3), (len(values), len(values)), (2, 1), (-2, None)]:
+        assert np.array_equal(saved[start:stop], values[start:stop])
+    for i in range(-len(values), len(values)):
+        assert saved[i] == values[i]
+    with pytest.raises(IndexError):
+        saved[len(values)]
+    with pytest.raises(IndexError):
+        saved[::2]
+
+
+def test_a_saved_array_refuses_what_it_cannot_slice(tmp_path: Path) -> None:
+    np.save(tmp_path / "matrix.npy", np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="one-dimensional"):
+        SavedArray(tmp_path / "matrix.npy")

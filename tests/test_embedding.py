@@ -82,6 +82,11 @@ def test_first_use_exports_into_an_empty_cache_then_reuses_it(tmp_path: Path) ->
     exports = list(tmp_path.glob("*/model.onnx"))
     assert len(exports) == 1 and exports[0].stat().st_size > 50_000_000
     assert not list(tmp_path.rglob("*.tmp"))  # written atomically: no leftovers
+    # The session runs a copy without the word-embedding table, which is a file beside it.
+    split = list(tmp_path.glob("*/model.split.onnx"))
+    assert len(split) == 1 and split[0].stat().st_size < 50_000_000
+    assert split[0].with_suffix(".words.npy").stat().st_size > 45_000_000
+    assert not list(tmp_path.rglob(".split-*"))  # its scratch folder is gone
     # The second process finds the export: no torch, transformers or sentence-transformers.
     code = code.replace(
         "'torch' in sys.modules",
@@ -128,7 +133,8 @@ def test_a_question_needs_no_torch_transformers_tiktoken_or_whole_nltk(tmp_path:
         "from citedesk.desk import Desk\n"
         "answer = Desk.open().ask('Who did Blinken speak to on the phone?')\n"
         "print('cited:', bool(answer.citations))\n"
-        "heavy = ('torch', 'transformers', 'sentence_transformers', 'tiktoken', 'sklearn', 'nltk')\n"
+        "heavy = ('torch', 'transformers', 'sentence_transformers', 'tiktoken', 'sklearn', 'nltk',\n"
+        "         'trafilatura', 'feedparser')  # the last two: only ingest extracts and parses\n"
         "print('heavy:', sorted(m for m in heavy if m in sys.modules))\n"
     )
     out = _run(code, env)
@@ -174,3 +180,28 @@ def test_batches_hold_every_text_once_and_stay_within_the_token_budget() -> None
         assert len(batch) <= 64 and len(batch) * max(lengths[i] for i in batch) <= 1024
     # Short texts still fill whole batches.
     assert [len(batch) for batch in _batches([10] * 200, 64, 1024)] == [64, 64, 64, 8]
+
+
+@pytest.mark.parametrize("quantized", [False, True])
+def test_the_split_copy_computes_exactly_what_the_export_does(quantized: bool) -> None:
+    import onnxruntime
+
+    from citedesk.vectorstore._onnx import OnnxEncoder, ensure_onnx, ensure_split, words_path
+
+    model_dir = Path(resolve_model_path(BUNDLED_MODEL))
+    export = ensure_onnx(model_dir, quantized=quantized)
+    assert words_path(ensure_split(export)).exists()
+    sentences = _sample_sentences()[:40]
+    encoder = OnnxEncoder(model_dir, quantized=quantized)
+    whole = onnxruntime.InferenceSession(str(export), providers=["CPUExecutionProvider"])
+    # The same tokens and pooling, through the model as exported.
+    encoder.session, encoder._inputs = whole, {node.name for node in whole.get_inputs()}
+    expected = encoder.encode(sentences)
+    ours = OnnxEncoder(model_dir, quantized=quantized).encode(sentences)
+    assert np.abs(ours - expected).max() < 1e-6
+
+
+def test_a_process_that_embeds_does_not_hold_the_word_table() -> None:
+    model = load_embed_model(BUNDLED_MODEL)
+    model.get_query_embedding("Who visited Kyiv?")
+    assert ".words.npy" not in Path("/proc/self/maps").read_text()

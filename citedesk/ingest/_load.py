@@ -9,8 +9,6 @@ import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import trafilatura
-
 from citedesk.errors import BadInputError
 from citedesk.ingest._clean import clean_article
 from citedesk.ingest._dates import published_date
@@ -94,6 +92,10 @@ def build_article(
 ) -> LoadedArticle:
     """Clean raw text or HTML into an article, or say why there is none."""
     if is_html:
+        # Imported on first use: a bot that only answers never loads the extraction stack
+        # (trafilatura, lxml, htmldate, courlan: ~10 MB and 50 ms).
+        import trafilatura
+
         extracted = trafilatura.bare_extraction(
             raw, with_metadata=True, include_comments=False, as_dict=True
         )

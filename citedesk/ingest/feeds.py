@@ -7,8 +7,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import feedparser
-
 from citedesk.errors import BadInputError, FetchError
 from citedesk.ingest.fetch import FEED_TYPES, FetchedPage
 
@@ -23,6 +21,8 @@ def looks_like_feed(page: FetchedPage) -> bool:
 def feed_entries(page: FetchedPage, limit: int) -> dict[str, str | None]:
     """Return the article links of a feed in its order, each with the entry's publication day
     (YYYY-MM-DD) when the feed gives one."""
+    import feedparser  # on first use, as trafilatura in _load
+
     parsed = feedparser.parse(page.text)
     if parsed.bozo and not parsed.entries:
         raise FetchError(f"{page.url}: not a readable RSS or Atom feed ({parsed.bozo_exception})")

@@ -37,6 +37,7 @@ import numpy as np
 import Stemmer
 from llama_index.core.schema import MetadataMode
 
+from citedesk.vectorstore._saved_array import SavedArray
 from citedesk.vectorstore.store import ArticleRecord, ArticleStore, slim_node
 from citedesk.vectorstore.terms import Vocabulary, VocabularyCounts, content_stems
 
@@ -241,8 +242,8 @@ class CorpusIndex:
             meta = json.loads((folder / _META).read_text(encoding="utf-8"))
             if meta.get("format") != FORMAT or meta.get("generation") != generation:
                 return None
-            chunk_ids = np.load(folder / _CHUNK_IDS, mmap_mode="r")
-            bm25 = bm25s.BM25.load(str(folder / _BM25), mmap=True) if len(chunk_ids) else None
+            chunk_ids = SavedArray(folder / _CHUNK_IDS)
+            bm25 = _load_bm25(folder / _BM25) if len(chunk_ids) else None
             articles = {
                 record["id"]: ArticleRecord.model_validate(record)
                 for record in json.loads((folder / _ARTICLES).read_text(encoding="utf-8"))
@@ -275,6 +276,17 @@ class CorpusIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(str(self.chunk_ids[i]), float(scores[i])) for i in top if scores[i] > 0]
+
+
+def _load_bm25(folder: Path) -> bm25s.BM25:
+    """Load a saved bm25s index whose postings are read per question (see `SavedArray`)."""
+    bm25 = bm25s.BM25.load(str(folder), mmap=True)
+    # bm25s scores a query with data[start:end] and indices[start:end] of each of its words;
+    # indptr, one entry per word of the vocabulary (0.2 MB at 100k chunks), is read whole.
+    for name in ("data", "indices"):
+        bm25.scores[name] = SavedArray(folder / f"{name}.csc.index.npy")
+    bm25.scores["indptr"] = np.load(folder / "indptr.csc.index.npy")
+    return bm25
 
 
 class ArticleStems:
@@ -317,7 +329,7 @@ class ArticleStems:
     @classmethod
     def load(cls, folder: Path) -> ArticleStems:
         names = json.loads((folder / _STEM_NAMES).read_text(encoding="utf-8"))
-        ids = np.load(folder / _STEM_IDS, mmap_mode="r")
+        ids = SavedArray(folder / _STEM_IDS)
         offsets = np.load(folder / _STEM_OFFSETS)
         if len(offsets) != len(names["articles"]) + 1:
             raise ValueError("article stems and their offsets disagree")

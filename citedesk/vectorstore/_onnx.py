@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,9 @@ _OPSET = 17
 # The quantization recipe is part of the name, so a changed recipe never reuses an old file.
 _INT8_NAME = "model.int8-matmul-perchannel-rr.onnx"
 _EXPORT_LOCK = threading.Lock()
+# The session runs this copy of a model: the same graph without its word-embedding table.
+_SPLIT_SUFFIX = ".split.onnx"
+WORD_VECTORS = "word_vectors"
 
 
 def cache_roots() -> list[Path]:
@@ -94,19 +98,84 @@ def ensure_onnx(model_dir: Path, *, quantized: bool = False) -> Path:
     `quantized`: the int8 dynamically quantized variant (weights int8, activations quantized per
     call), made from the float export and cached beside it.
     """
-    target = onnx_path(model_dir)
-    if not target.exists():
-        with _EXPORT_LOCK:
-            if not target.exists():
-                export(model_dir, target)
+    target = _made_once(onnx_path(model_dir), lambda path: export(model_dir, path))
     if not quantized:
         return target
-    int8 = target.with_name(_INT8_NAME)
-    if not int8.exists():
+    return _made_once(target.with_name(_INT8_NAME), lambda path: quantize(target, path))
+
+
+def _made_once(path: Path, make: Callable[[Path], None]) -> Path:
+    """Return `path`, first calling `make(path)` if it does not exist (once per process at a
+    time; across processes each writer replaces the file atomically)."""
+    if not path.exists():
         with _EXPORT_LOCK:
-            if not int8.exists():
-                quantize(target, int8)
-    return int8
+            if not path.exists():
+                make(path)
+    return path
+
+
+def ensure_split(model: Path) -> Path:
+    """Return a copy of an ONNX model without its word-embedding table, made once.
+
+    The copy takes the looked-up word vectors as an input (`WORD_VECTORS`) and the table is saved
+    beside it (`words_path`), for `OnnxEncoder` to read a row per token with pread. Inside the
+    session the table (30k x 384 floats, 47 MB) was resident for the life of every process that
+    embeds, a question's handful of tokens being all it needs; memory-mapped, the kernel's
+    read-around made it resident within a few dozen questions. The rest of the graph is the same,
+    so the copy computes exactly what the model does.
+    """
+    return _made_once(
+        model.with_name(model.stem + _SPLIT_SUFFIX), lambda path: _write_split(model, path)
+    )
+
+
+def words_path(split: Path) -> Path:
+    """The word-embedding table of a model written by `ensure_split`: rows of floats, flat."""
+    return split.with_suffix(".words.npy")
+
+
+def _write_split(source: Path, target: Path) -> None:
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(source))
+    graph = model.graph
+    tables = {init.name: init for init in graph.initializer if len(init.dims) == 2}
+    lookup = next(
+        node
+        for node in graph.node
+        if node.op_type == "Gather"
+        and node.input[0] in tables
+        and node.input[1] == "input_ids"
+        and tables[node.input[0]].dims[0] >= 1000
+    )
+    table = numpy_helper.to_array(tables[lookup.input[0]]).astype(np.float32)
+    looked_up = lookup.output[0]
+    graph.node.remove(lookup)
+    graph.initializer.remove(tables[lookup.input[0]])
+    for node in graph.node:
+        for position, name in enumerate(node.input):
+            if name == looked_up:
+                node.input[position] = WORD_VECTORS
+    graph.input.append(
+        helper.make_tensor_value_info(
+            WORD_VECTORS, onnx.TensorProto.FLOAT, ["batch", "tokens", table.shape[1]]
+        )
+    )
+    # Written in a scratch folder beside the target and moved in table first: a reader that
+    # finds the graph always finds its table.
+    scratch = Path(tempfile.mkdtemp(dir=target.parent, prefix=".split-"))
+    try:
+        np.save(scratch / "words.npy", table.reshape(-1))
+        onnx.save_model(model, str(scratch / "model.onnx"))
+        for name, final in (("words.npy", words_path(target)), ("model.onnx", target)):
+            os.chmod(scratch / name, 0o644)  # a cache filled at build time is read by others
+            os.replace(scratch / name, final)
+    finally:
+        for leftover in scratch.iterdir():
+            leftover.unlink()
+        scratch.rmdir()
 
 
 def quantize(source: Path, target: Path) -> None:
@@ -198,6 +267,8 @@ class OnnxEncoder:
         import onnxruntime
         from tokenizers import Tokenizer
 
+        from citedesk.vectorstore._saved_array import SavedArray
+
         model_dir = Path(model_dir)
         max_length = int(
             json.loads((model_dir / "sentence_bert_config.json").read_text())["max_seq_length"]
@@ -215,11 +286,13 @@ class OnnxEncoder:
         # in a bot that once ingested, for no measurable speed (batches are few and large).
         options.enable_cpu_mem_arena = False
         self.session = onnxruntime.InferenceSession(
-            str(ensure_onnx(model_dir, quantized=quantized)),
+            str(split := ensure_split(ensure_onnx(model_dir, quantized=quantized))),
             options,
             providers=["CPUExecutionProvider"],
         )
         self.dimensions = int(self.session.get_outputs()[0].shape[-1] or 384)
+        self._words = SavedArray(words_path(split))
+        self._inputs = {node.name for node in self.session.get_inputs()}
 
     def encode(self, texts: list[str], batch_size: int = 64) -> npt.NDArray[np.float32]:
         """Return one unit vector per text, in the order given."""
@@ -236,15 +309,31 @@ class OnnxEncoder:
                 tokens = encodings[i].ids
                 ids[row, : len(tokens)] = tokens
                 mask[row, : len(tokens)] = 1
+            feed = {
+                "input_ids": ids,
+                "attention_mask": mask,
+                "token_type_ids": np.zeros_like(ids),
+                WORD_VECTORS: self._word_vectors(ids),
+            }
             (hidden,) = self.session.run(
-                None,
-                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+                None, {name: value for name, value in feed.items() if name in self._inputs}
             )
             weights = mask[:, :, None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             result[batch] = pooled / np.maximum(norms, 1e-12)
         return result
+
+    def _word_vectors(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+        """Look up each token's row of the word-embedding table (the model's first step)."""
+        import numpy as np
+
+        dimensions = self.dimensions
+        unique, where = np.unique(ids, return_inverse=True)
+        rows = np.stack(
+            [self._words[int(i) * dimensions : (int(i) + 1) * dimensions] for i in unique]
+        )
+        return rows[where.reshape(ids.shape)]
 
 
 # A batch closes early once a text is this much longer than the batch's shortest: every text is
