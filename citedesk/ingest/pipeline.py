@@ -30,6 +30,7 @@ from citedesk.ingest.fetch import FetchedPage, fetch
 from citedesk.settings import Settings
 from citedesk.sources import SUPPORTED_SUFFIXES, is_url
 from citedesk.vectorstore.embedding import load_embed_model
+from citedesk.vectorstore.memory import give_back_freed_memory
 from citedesk.vectorstore.store import ArticleRecord, ArticleStore
 
 
@@ -150,6 +151,7 @@ class Ingester:
                     commit()
                     group_articles = group_chunks = 0
         commit()
+        give_back_freed_memory(collect=False)  # this pass's texts, nodes and vectors
 
     def _write(
         self, articles: Sequence[LoadedArticle], by_article: dict[str, list[BaseNode]]

@@ -15,9 +15,7 @@ and has no way to rank by chunk id alone.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
-import gc
 import json
 import logging
 import os
@@ -38,6 +36,7 @@ import Stemmer
 from llama_index.core.schema import MetadataMode
 
 from citedesk.vectorstore._saved_array import SavedArray
+from citedesk.vectorstore.memory import give_back_freed_memory
 from citedesk.vectorstore.store import ArticleRecord, ArticleStore, slim_node
 from citedesk.vectorstore.terms import Vocabulary, VocabularyCounts, content_stems
 
@@ -144,7 +143,7 @@ class CorpusIndex:
         vocabulary = Vocabulary.from_counts(counts)
         article_stems = ArticleStems.build(stems_by_article)
         del counts, stems_by_article
-        _give_back_freed_memory()
+        give_back_freed_memory()
         bm25 = None
         if chunk_ids:
             bm25 = bm25s.BM25()
@@ -190,7 +189,7 @@ class CorpusIndex:
                 _remove_others(folder, keep=generation)
                 saved = cls.load(folder / generation, generation)
                 if saved is not None:
-                    _give_back_freed_memory()  # the pages read from Chroma for the child
+                    give_back_freed_memory()  # the pages read from Chroma for the child
                     return saved
         index = cls.build(store, generation)
         try:
@@ -205,7 +204,7 @@ class CorpusIndex:
         if saved is None:
             return index
         del index
-        _give_back_freed_memory()
+        give_back_freed_memory()
         return saved
 
     # --- on disk --------------------------------------------------------------------------
@@ -419,14 +418,6 @@ def build_from_stdin(generation: str, folder: str) -> int:
         print(f"building the retrieval index failed: {exc}", file=sys.stderr)
         return 1
     return 0
-
-
-def _give_back_freed_memory() -> None:
-    """Return freed heap pages to the system (glibc keeps them; the build frees hundreds of MB
-    at 100k chunks, which would otherwise stay in a long-running bot's resident size)."""
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _lock_file(folder: Path, generation: str) -> Path:
