@@ -87,6 +87,9 @@ def test_first_use_exports_into_an_empty_cache_then_reuses_it(tmp_path: Path) ->
     assert len(split) == 1 and split[0].stat().st_size < 50_000_000
     assert split[0].with_suffix(".words.npy").stat().st_size > 45_000_000
     assert not list(tmp_path.rglob(".split-*"))  # its scratch folder is gone
+    # Another user (the Docker image's, whose cache root fills at build time) can read it all.
+    files = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert files and all(path.stat().st_mode & 0o044 == 0o044 for path in files)
     # The second process finds the export: no torch, transformers or sentence-transformers.
     code = code.replace(
         "'torch' in sys.modules",

@@ -170,8 +170,7 @@ def _write_split(source: Path, target: Path) -> None:
         np.save(scratch / "words.npy", table.reshape(-1))
         onnx.save_model(model, str(scratch / "model.onnx"))
         for name, final in (("words.npy", words_path(target)), ("model.onnx", target)):
-            os.chmod(scratch / name, 0o644)  # a cache filled at build time is read by others
-            os.replace(scratch / name, final)
+            _publish(scratch / name, final)
     finally:
         for leftover in scratch.iterdir():
             leftover.unlink()
@@ -198,7 +197,7 @@ def quantize(source: Path, target: Path) -> None:
             per_channel=True,
             reduce_range=True,
         )
-        os.replace(tmp_name, target)
+        _publish(Path(tmp_name), target)
     finally:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
@@ -240,10 +239,18 @@ def export(model_dir: Path, target: Path) -> None:
                 opset_version=_OPSET,
                 dynamo=False,
             )
-        os.replace(tmp_name, target)  # readers see no file or the whole file, never a part
+        _publish(Path(tmp_name), target)  # readers see no file or the whole file, never a part
     finally:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
+
+
+def _publish(written: Path, final: Path) -> None:
+    """Move a finished file into place, readable by all: temporary files are created private
+    (0600), and a cache filled at build time (the Docker image, as root) is read by the bot's
+    unprivileged user."""
+    os.chmod(written, 0o644)
+    os.replace(written, final)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -252,7 +259,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-        os.replace(tmp_name, path)
+        _publish(Path(tmp_name), path)
     finally:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
