@@ -139,3 +139,28 @@ def test_a_sentence_split_across_blocks_keeps_its_start() -> None:
     text = clean_article(page).text
     assert text.startswith("Harbourtown, May 2 : The harbour board has said the new ferry route")
     assert text.endswith(STORY)
+
+
+STORY_LINE = (
+    "The sports bill, which had been waiting in the wings for over a decade, was passed after "
+    "extensive consultations held over one year. It also calls for the creation of a National "
+    "Sports Election Panel to oversee polls that are often mired in controversies."
+)
+
+
+def test_promoted_headlines_after_the_story_are_dropped() -> None:
+    page = (
+        f"{STORY_LINE} 9 Aphrodisiac Recipes To Spice Up Your Life 8 Questions To Ask Your "
+        "Date. 8 Questions To A-V-O-I-D Get Fizzical! 9 Ultimate Cocktail Recipes"
+    )
+    text = clean_article(page).text
+    assert text == STORY_LINE
+
+
+def test_a_closing_sentence_that_names_many_people_is_kept() -> None:
+    closing = (
+        "Eight members of the Senate voted against the bill: Bernie Sanders, Jeff Merkley, "
+        "Bob Corker, Kirsten Gillibrand, Patrick Leahy, Rand Paul, Mike Lee and Ron Wyden."
+    )
+    text = clean_article(f"{STORY_LINE} {closing}").text
+    assert text.endswith(closing)

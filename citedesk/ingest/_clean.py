@@ -75,6 +75,11 @@ _SENTENCE_INSIDE = re.compile(r"[.!?…][\"'”’»)\]]*\s+[\"“‘(]?[A-Z]")
 # With no prose at all, lines of at least this many words are kept rather than losing the story.
 _FALLBACK_LINE_WORDS = 8
 _TITLE_FROM_SENTENCE_CHARS = 90
+# A trailing sentence is a headline when at least this many of its words of four letters or more
+# are capitalised, and this share of them (all: a sentence of reporting that names many people
+# still has a lower-case verb or noun, "voted", "captain", "signed").
+_HEADLINE_MIN_WORDS = 3
+_HEADLINE_SHARE = 1.0
 
 # Where a scrape joined a page's blocks onto one line it left a gap: two or more spaces or a tab.
 GAP = "\x1f"
@@ -369,8 +374,21 @@ def _without_furniture(line: str) -> str:
             or _PICTURE_CREDIT.match(sentence)
         )
     ]
+    # Promoted links often trail the story without a widget word to cut at ("9 Ultimate
+    # Cocktail Recipes"): headlines in Title Case, which reporting never ends with.
+    while len(kept) > 1 and _reads_as_headline(kept[-1][1]):
+        kept.pop()
     text = "".join(separator + sentence for separator, sentence in kept)
     return text[len(kept[0][0]) :].strip() if kept else ""
+
+
+def _reads_as_headline(sentence: str) -> bool:
+    """Say whether a sentence is Title Case: every word of four letters or more capitalised."""
+    long_words = [word for word in re.findall(r"[A-Za-z][\w'’-]*", sentence) if len(word) >= 4]
+    capitalised = sum(word[0].isupper() for word in long_words)
+    return len(long_words) >= _HEADLINE_MIN_WORDS and capitalised >= _HEADLINE_SHARE * len(
+        long_words
+    )
 
 
 def _title_from_text(text: str) -> str:

@@ -15,7 +15,7 @@ from citedesk.ingest._dates import published_date
 from citedesk.sources import SUPPORTED_SUFFIXES
 
 # Part of every content hash: a change to cleaning or sentence splitting re-ingests articles.
-PIPELINE_VERSION = "clean-4/chunk-3"
+PIPELINE_VERSION = "clean-5/chunk-3"
 
 
 @dataclass(frozen=True)
