@@ -208,3 +208,24 @@ def test_a_process_that_embeds_does_not_hold_the_word_table() -> None:
     model = load_embed_model(BUNDLED_MODEL)
     model.get_query_embedding("Who visited Kyiv?")
     assert ".words.npy" not in Path("/proc/self/maps").read_text()
+
+
+def test_a_model_without_a_word_lookup_is_run_whole(tmp_path: Path) -> None:
+    """A model exported some other way (no table looked up by input_ids) keeps its graph."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    from citedesk.vectorstore._onnx import ensure_split, words_path
+
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["input_ids"], ["last_hidden_state"], to=TensorProto.FLOAT)],
+        "no-lookup",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "tokens"])],
+        [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, None)],
+    )
+    source = tmp_path / "model.onnx"
+    onnx.save_model(helper.make_model(graph), str(source))
+    split = ensure_split(source)
+    assert split != source and split.read_bytes() == source.read_bytes()
+    assert not words_path(split).exists()
+    assert split.stat().st_mode & 0o044 == 0o044

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -143,13 +144,24 @@ def _write_split(source: Path, target: Path) -> None:
     graph = model.graph
     tables = {init.name: init for init in graph.initializer if len(init.dims) == 2}
     lookup = next(
-        node
-        for node in graph.node
-        if node.op_type == "Gather"
-        and node.input[0] in tables
-        and node.input[1] == "input_ids"
-        and tables[node.input[0]].dims[0] >= 1000
+        (
+            node
+            for node in graph.node
+            if node.op_type == "Gather"
+            and node.input[0] in tables
+            and node.input[1] == "input_ids"
+            and tables[node.input[0]].dims[0] >= 1000
+        ),
+        None,
     )
+    if lookup is None:
+        # A model exported some other way (no table looked up by input_ids): run it whole.
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".onnx.tmp")
+        os.close(handle)
+        shutil.copyfile(source, tmp_name)
+        _publish(Path(tmp_name), target)
+        return
     table = numpy_helper.to_array(tables[lookup.input[0]]).astype(np.float32)
     looked_up = lookup.output[0]
     graph.node.remove(lookup)
@@ -298,8 +310,8 @@ class OnnxEncoder:
             providers=["CPUExecutionProvider"],
         )
         self.dimensions = int(self.session.get_outputs()[0].shape[-1] or 384)
-        self._words = SavedArray(words_path(split))
         self._inputs = {node.name for node in self.session.get_inputs()}
+        self._words = SavedArray(words_path(split)) if WORD_VECTORS in self._inputs else None
 
     def encode(self, texts: list[str], batch_size: int = 64) -> npt.NDArray[np.float32]:
         """Return one unit vector per text, in the order given."""
@@ -316,12 +328,13 @@ class OnnxEncoder:
                 tokens = encodings[i].ids
                 ids[row, : len(tokens)] = tokens
                 mask[row, : len(tokens)] = 1
-            feed = {
+            feed: dict[str, Any] = {
                 "input_ids": ids,
                 "attention_mask": mask,
                 "token_type_ids": np.zeros_like(ids),
-                WORD_VECTORS: self._word_vectors(ids),
             }
+            if self._words is not None:
+                feed[WORD_VECTORS] = self._word_vectors(ids)
             (hidden,) = self.session.run(
                 None, {name: value for name, value in feed.items() if name in self._inputs}
             )
@@ -335,6 +348,7 @@ class OnnxEncoder:
         """Look up each token's row of the word-embedding table (the model's first step)."""
         import numpy as np
 
+        assert self._words is not None
         dimensions = self.dimensions
         unique, where = np.unique(ids, return_inverse=True)
         rows = np.stack(
