@@ -535,8 +535,17 @@ def start_chroma_server(path: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise TimeoutError("chroma run did not answer in 300 s")
 
 
-def start_bot_process(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """`citedesk bot` in its own process, as an operator starts it."""
+def start_bot_process(telegram: Any, data: Path, **settings: str) -> subprocess.Popen[bytes]:
+    """`citedesk bot` in its own process, as an operator starts it, on the loopback Bot API and
+    with no remembered conversations (see `forget_conversations`)."""
+    forget_conversations(data)
+    env = {
+        **ENV,
+        "CITEDESK_DATA_DIR": str(data),
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_API_BASE_URL": telegram.base_url,
+        **settings,
+    }
     return subprocess.Popen([PY, "-m", "citedesk", "bot"], env=env, stderr=subprocess.DEVNULL)
 
 
@@ -560,14 +569,7 @@ def bot_process_answering(data: Path, questions: list[str]) -> dict[str, Any]:
     from test_bot import TOKEN
 
     telegram = FakeTelegram(TOKEN).start()
-    forget_conversations(data)
-    env = {
-        **ENV,
-        "CITEDESK_DATA_DIR": str(data),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": telegram.base_url,
-    }
-    bot = start_bot_process(env)
+    bot = start_bot_process(telegram, data)
     try:
         with PeakWatch(bot=bot.pid) as watch:
             replies = asyncio.run(
@@ -617,15 +619,7 @@ def part_bot_server(data: str, questions_file: str, ingest_corpus: str) -> dict[
     chunks_before = server_chunk_count(url)
     telegram = FakeTelegram(TOKEN).start()
     bot_data = Path(data).parent / f"{Path(data).name}-bot-server"
-    forget_conversations(bot_data)
-    env = {
-        **ENV,
-        "CHROMA_URL": url,
-        "CITEDESK_DATA_DIR": str(bot_data),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": telegram.base_url,
-    }
-    bot = start_bot_process(env)
+    bot = start_bot_process(telegram, bot_data, CHROMA_URL=url)
     worker: subprocess.Popen[bytes] | None = None
     watch = PeakWatch(bot=bot.pid, server=server.pid).__enter__()
 

@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import sys
 import tempfile
 import threading
@@ -156,11 +155,7 @@ def _write_split(source: Path, target: Path) -> None:
     )
     if lookup is None:
         # A model exported some other way (no table looked up by input_ids): run it whole.
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".onnx.tmp")
-        os.close(handle)
-        shutil.copyfile(source, tmp_name)
-        _publish(Path(tmp_name), target)
+        _write_atomically(target, source.read_bytes())
         return
     table = numpy_helper.to_array(tables[lookup.input[0]]).astype(np.float32)
     looked_up = lookup.output[0]

@@ -236,7 +236,8 @@ class Vocabulary:
 
         def replace(match: re.Match[str]) -> str:
             token = match.group()
-            ending = next((e for e in _POSSESSIVE_ENDINGS if token.lower().endswith(e)), "")
+            possessive = _POSSESSIVE.search(token.lower())
+            ending = possessive.group() if possessive else ""
             word = token[: len(token) - len(ending)]
             lower = word.lower()
             if lower in self.words or lower in STOPWORDS:
