@@ -72,3 +72,57 @@ def test_it_keeps_what_the_last_question_was_about_beside_the_names_it_points_at
     )
     resolved = resolve("which court case created it?", [last], PROPER)
     assert "Supreme Court" in resolved and "basic structure doctrine" in resolved
+
+
+def test_after_who_is_a_name_the_pronoun_is_that_person() -> None:
+    last = turn(
+        "Who was Vece Paes?",
+        "Dr. Vece Paes, an Olympic bronze medallist and sports medicine expert, was laid to rest.",
+    )
+    assert resolve("who is his son?", [last], PROPER | {"vece", "paes", "olympic"}) == (
+        "who is Vece Paes's son?"
+    )
+
+
+def test_an_organisation_or_a_place_is_not_he() -> None:
+    last = turn(
+        "Who spoke for Washington?",
+        "The State Department denied it, and State Department spokesman Ned Price said so.",
+    )
+    assert resolve("what did he deny?", [last], PROPER) == "what did Ned Price deny?"
+    other = turn(
+        "Who met in Kiev?",
+        "Blinken will meet Wednesday in Kiev with President Volodymyr Zelensky.",
+        "Blinken said the United States would stand by Ukraine.",
+    )
+    resolved = resolve("and what did the other one say?", [other], PROPER | {"kiev"})
+    assert "did Kiev say" not in resolved
+
+
+def test_a_title_before_a_name_is_not_part_of_the_person() -> None:
+    last = turn(
+        "Who is NATO's secretary general?",
+        "NATO Secretary General Jens Stoltenberg renewed the alliance's support for Ukraine.",
+    )
+    assert resolve("what about his comments on the open door?", [last], PROPER | {"nato"}) == (
+        "what about Jens Stoltenberg's comments on the open door?"
+    )
+
+
+def test_the_pronoun_takes_up_the_subject_not_an_object_of_a_preposition() -> None:
+    last = turn(
+        "What did the US envoy to the UN say about talks with Moscow on Friday?",
+        "Linda Thomas-Greenfield, the US ambassador to the UN, said talks would go on.",
+    )
+    assert resolve("and what did she say about the embassy?", [last], PROPER).startswith(
+        "and what did Linda Thomas-Greenfield say"
+    )
+
+
+def test_she_is_not_a_person_the_answer_calls_he() -> None:
+    last = turn(
+        "Who took part in the call?",
+        "Russian Foreign Minister Sergei Lavrov said he had spoken to Annalena Baerbock.",
+        "Annalena Baerbock said she wanted an open and honest talk.",
+    )
+    assert "Sergei Lavrov" not in resolve("what did she say?", [last], PROPER)

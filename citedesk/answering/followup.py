@@ -19,6 +19,7 @@ _OTHER_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 _NAME = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*))*")
+_NAME_EDGES = ',.;:?!"“”‘’()'
 _NAME_NOISE = {
     "the", "in", "on", "at", "last", "but", "and", "for", "mr", "mrs", "ms", "dr",
     # Calendar words are capitalised but name no one.
@@ -27,6 +28,24 @@ _NAME_NOISE = {
     "october", "november", "december",
 }  # fmt: skip
 _WINDOW = 4
+_PREPOSITIONS = {
+    "about", "against", "at", "by", "for", "from", "in", "into", "of", "on", "over", "to",
+    "toward", "towards", "with", "within", "without",
+}  # fmt: skip
+# Last words of capitalised runs that name an organisation, a place or an event, not a person
+# ("the State Department", "the Federal Republic", "the Security Council").
+_NOT_PERSON_HEADS = {
+    "administration", "agency", "airport", "alliance", "army", "assembly", "association",
+    "bank", "board", "bureau", "cabinet", "centre", "center", "church", "city", "club",
+    "college", "commission", "committee", "company", "conference", "congress", "corporation",
+    "council", "county", "court", "department", "district", "embassy", "federation", "force",
+    "forces", "foundation", "front", "games", "government", "group", "guard", "hospital", "house",
+    "institute", "kingdom", "league", "ministry", "museum", "nations", "navy", "news", "office",
+    "olympic", "olympics", "organisation", "organization", "parliament", "party", "police",
+    "post", "province", "region", "republic", "school", "senate", "service", "society",
+    "stadium", "state", "states", "street", "team", "times", "treaty", "tribunal", "union",
+    "university",
+}  # fmt: skip
 _OTHER_ONE = re.compile(r"\bthe other (?:one|person|guy|man|woman|official|side)\b", re.IGNORECASE)
 _ASKS_WHO = re.compile(r"\s*(and\s+)?who(se|m)?\b", re.IGNORECASE)
 
@@ -40,15 +59,15 @@ def _names(quote: str, proper: Collection[str] = ()) -> list[tuple[str, int, int
     found: list[tuple[str, int, int]] = []
     index = 0
     while index < len(tokens):
-        if not _NAME.fullmatch(tokens[index].strip(',.;:"“”‘’()')):
+        if not _NAME.fullmatch(tokens[index].strip(_NAME_EDGES)):
             index += 1
             continue
         start = index
-        while index < len(tokens) and _NAME.fullmatch(tokens[index].strip(',.;:"“”‘’()')):
+        while index < len(tokens) and _NAME.fullmatch(tokens[index].strip(_NAME_EDGES)):
             index += 1
-            if tokens[index - 1][-1:] in ",.;:":
+            if tokens[index - 1][-1:] in ",.;:?!":
                 break
-        words = [token.strip(',.;:"“”‘’()') for token in tokens[start:index]]
+        words = [token.strip(_NAME_EDGES) for token in tokens[start:index]]
         # A lone capitalised first word is just a sentence start ("Prior to ..."); a run of
         # several ("Joe Biden warned") is a name.
         while words and (
@@ -62,49 +81,100 @@ def _names(quote: str, proper: Collection[str] = ()) -> list[tuple[str, int, int
     return found
 
 
-def _subject(turn: Turn, proper: Collection[str]) -> str | None:
-    """The person a question was about ("When did Gandhi go to London?" -> Gandhi), unless it
-    asked who someone is: then "he" means the answer, not the question."""
-    if _ASKS_WHO.match(turn.question):
+def _stems(name: str) -> set[str]:
+    return {stem(word.lower()) for word in name.split()}
+
+
+def _person(name: str, quotes: Sequence[str]) -> str | None:
+    """The person a capitalised run names, or None for an organisation, place or event.
+
+    Titles and affiliations come first in news style ("Russian Foreign Minister Sergei Lavrov"):
+    a person is the run's last two words. A run that ends in an institution's word ("State
+    Department") names none. One word ("Peskov", not "Kiev" or "Olympic") is a person only if
+    the answer also gives it as a full name ("Dmitry Peskov").
+    """
+    words = name.split()
+    if name.isupper() or words[-1].lower() in _NOT_PERSON_HEADS:
         return None
+    if len(words) >= 2:
+        return " ".join(words[-2:])
+    full_name = re.compile(rf"\b[A-Z][\w'’.-]+\s+{re.escape(name)}\b")
+    return name if any(full_name.search(quote) for quote in quotes) else None
+
+
+def _subject(turn: Turn, proper: Collection[str]) -> str | None:
+    """The person a question was about ("When did Gandhi go to London?" -> Gandhi).
+
+    A question that asked who someone is points "he" at its answer ("Who is the Kremlin
+    spokesman?" -> the person the answer names), unless it was only a name ("Who was Vece
+    Paes?"): then "he" is that person still.
+    """
+    tokens = turn.resolved_question.lower().split()
     names = [
         name
-        for name, _, _ in _names(turn.resolved_question, proper)
-        if len(name.split()) >= 2 or name.lower() in proper
+        for name, start, _ in _names(turn.resolved_question, proper)
+        if (len(name.split()) >= 2 or name.lower() in proper)
+        and not name.isupper()  # an acronym is an organisation or a country
+        # A pronoun takes up the subject, not the object of a preposition ("What did the US
+        # envoy say about talks with Moscow?" then "what did she say?").
+        and (start == 0 or tokens[start - 1] not in _PREPOSITIONS)
     ]
-    return names[0] if names else None
+    if not names:
+        return None
+    if _ASKS_WHO.match(turn.question):
+        name_stems = _stems(names[0])
+        return names[0] if set(content_stems(turn.resolved_question)) <= name_stems else None
+    return names[0]
 
 
 def _other_name(turn: Turn, proper: Collection[str]) -> str | None:
     """For "the other one": a person the last answer named who is not the one it was about."""
     taken = {_subject(turn, proper), _focus_name(turn, proper)}
     asked = set(content_stems(turn.resolved_question))
-    for quote in turn.quotes[:3]:
+    quotes = turn.quotes[:3]
+    for quote in quotes:
         for name, _, _ in _names(quote, proper):
-            name_stems = {stem(word.lower()) for word in name.split()}
-            person = len(name.split()) >= 2 or name.lower() in proper
-            if person and name not in taken and not name_stems & asked:
-                return name
+            person = _person(name, quotes)
+            if person is None or person in taken:
+                continue
+            if not _stems(person) & asked:
+                return person
     return None
 
 
-def _focus_name(turn: Turn, proper: Collection[str] = ()) -> str | None:
-    """Return the person the last turn was about: a name beside the last question's words."""
+def _pronoun_after(person: str, quotes: Sequence[str]) -> str | None:
+    """ "he" or "she": the first subject pronoun after the person in the quotes ("Lavrov said he
+    ..."), the only word on a person's gender that the answer offers; None if there is none."""
+    surname = re.escape(person.split()[-1])
+    for quote in quotes:
+        if found := re.search(rf"\b{surname}\b.{{0,160}}?\b(he|his|she)\b", quote, re.I | re.S):
+            return "she" if found.group(1).lower() == "she" else "he"
+    return None
+
+
+def _focus_name(turn: Turn, proper: Collection[str] = (), pronoun: str | None = None) -> str | None:
+    """Return the person the last turn was about: a name beside the last question's words.
+
+    `pronoun` ("he" or "she") skips a person the answer refers to with the other one."""
     asked = set(content_stems(turn.resolved_question))
     best: tuple[float, str] | None = None
-    for rank, quote in enumerate(turn.quotes[:2]):
-        tokens = [stem(token.strip(',.;:"“”‘’()').lower()) for token in quote.split()]
+    quotes = turn.quotes[:2]
+    for rank, quote in enumerate(quotes):
+        tokens = [stem(token.strip(_NAME_EDGES).lower()) for token in quote.split()]
         for name, start, end in _names(quote, proper):
-            name_stems = {stem(word.lower()) for word in name.split()}
+            person = _person(name, quotes)
+            if person is None or pronoun not in {None, _pronoun_after(person, quotes) or pronoun}:
+                continue
+            name_stems = _stems(name)
             window = set(tokens[max(0, start - _WINDOW) : end + _WINDOW]) - name_stems
-            near = len(window & asked)
-            # People have two-word names, acronyms are organisations or countries,
-            # and the question's own words are not the answer.
-            score = near + (len(name.split()) >= 2) - (name.isupper()) - 0.1 * rank
-            if name_stems & asked:
+            # A title is the question's words beside the name ("NATO Secretary General").
+            near = len(window & asked) + len((name_stems - _stems(person)) & asked)
+            # People have two-word names, and the question's own words are not the answer.
+            score = near + (len(person.split()) >= 2) - 0.1 * rank
+            if _stems(person) & asked:
                 score -= 1
             if best is None or score > best[0]:
-                best = (score, name)
+                best = (score, person)
     return best[1] if best and best[0] > 0.5 else None
 
 
@@ -133,8 +203,16 @@ def resolve(question: str, history: Sequence[Turn], proper: Collection[str] = ()
     resolved = question
     if _OTHER_ONE.search(question) and (other := _other_name(last, proper)):
         return _OTHER_ONE.sub(other, question, count=1)
-    if _PERSON_PRONOUN.search(question):
-        name = _subject(last, proper) or _focus_name(last, proper)
+    if found := _PERSON_PRONOUN.search(question):
+        said = found.group(1).lower()
+        gender = (
+            "she"
+            if said in {"she", "her", "hers"}
+            else "he"
+            if said in {"he", "him", "his"}
+            else None
+        )
+        name = _subject(last, proper) or _focus_name(last, proper, gender)
         if name:
 
             def substitute(match: re.Match[str]) -> str:
@@ -142,7 +220,8 @@ def resolve(question: str, history: Sequence[Turn], proper: Collection[str] = ()
                 return f"{name}'s" if pronoun in _POSSESSIVE_PRONOUNS else name
 
             resolved = _PERSON_PRONOUN.sub(substitute, question, count=1)
-    named = _named_in_answer(resolved, last, proper)
+    # Only the user's own words point at names: a name put in for a pronoun points at itself.
+    named = _named_in_answer(question, last, proper)
     if named:
         context = named[:2]
         if resolved == question and _OTHER_REFERENCE.search(question):
