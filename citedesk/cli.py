@@ -26,6 +26,8 @@ from citedesk.version import __version__
 # Heavy modules load inside the commands that need them, so that --help, --version and usage
 # errors answer at once.
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from citedesk.answering.models import Answer
     from citedesk.desk import Desk, EvalReport
     from citedesk.settings import Settings
@@ -142,6 +144,21 @@ def _desk(settings: Settings | None = None, *, seed_sample: bool = False) -> Des
     return desk
 
 
+def _progress_bar(json_output: bool) -> Progress:
+    """A bar on stderr for a terminal; none for scripts and --json."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=json_output or not err.is_terminal,
+    )
+
+
 # --- ingest --------------------------------------------------------------------------------
 @app.command()
 def ingest(
@@ -168,24 +185,8 @@ def ingest(
     def body() -> None:
         if not paths and not feeds and not sample:  # before any import: usage errors are instant
             raise BadInputError("give files, folders or URLs to ingest, --feeds FILE, or --sample")
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
         desk = _desk()
-        with Progress(
-            TextColumn("[progress.description]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=json_output or not err.is_terminal,
-        ) as bar:
+        with _progress_bar(json_output) as bar:
             task = bar.add_task("ingesting", total=None)
 
             def progress(name: str, done: int, total: int) -> None:
@@ -355,6 +356,45 @@ def remove(
             out.print(f"removed {_plain(article_id)}", markup=False, highlight=False)
 
     _run(body)
+
+
+@app.command()
+def compact(json_output: JsonOption = False) -> None:
+    """Rebuild the vector index without the space of removed and replaced articles.
+
+    Chroma keeps every removed chunk's vector in its index, so a store whose articles are often
+    replaced (or re-ingested after an upgrade) grows in memory and on disk. Stop the bot and
+    workers that use the store first.
+    """
+
+    def body() -> None:
+        desk = _desk()
+        folder = desk.settings.store.chroma_dir if desk.store_kind == "embedded" else None
+        before = _folder_bytes(folder)
+        with _progress_bar(json_output) as bar:
+            task = bar.add_task("compacting", total=None)
+            chunks = desk.compact(lambda done, total: bar.update(task, completed=done, total=total))
+        after = _folder_bytes(folder)
+        if json_output:
+            report = {"chunks": chunks, "bytes_before": before, "bytes_after": after}
+            out.print(json.dumps(report), markup=False, highlight=False)
+            return
+        sizes = (
+            f"; {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB on disk"
+            if before is not None and after is not None
+            else ""
+        )
+        out.print(f"compacted {chunks} chunks{sizes}", markup=False, highlight=False)
+        if desk.store_kind == "server":
+            err.print("Restart the bots and workers that use this Chroma server.", highlight=False)
+
+    _run(body)
+
+
+def _folder_bytes(folder: Path | None) -> int | None:
+    if folder is None:
+        return None
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
 @app.command(name="eval")

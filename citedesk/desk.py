@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -145,6 +145,12 @@ class Desk:
             self._store.delete_articles(list(found))
             self._refresh()
             return list(found)
+
+    def compact(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild the store's vector index without the space of removed and replaced chunks;
+        return how many chunks it holds. Answers stay the same (see `ArticleStore.compact`)."""
+        with self._write_lock:
+            return self._store.compact(progress)
 
     # --- answering -------------------------------------------------------------------------
     def ask(

@@ -12,8 +12,10 @@ import contextlib
 import hashlib
 import json
 import math
+import shutil
+import sqlite3
 import uuid
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -152,10 +154,7 @@ class ArticleStore:
     def __init__(self, client: ClientAPI, prefix: str, embed_model_name: str) -> None:
         self._client = client
         try:
-            self._chunks = client.get_or_create_collection(
-                f"{prefix}_chunks",
-                metadata={"hnsw:space": "cosine", "embed_model": embed_model_name},
-            )
+            self._chunks = _open_chunks(client, f"{prefix}_chunks", embed_model_name)
             self._articles = client.get_or_create_collection(f"{prefix}_articles")
         except Exception as exc:  # chromadb raises many types; all mean "store unusable"
             raise StoreError(f"cannot open the Chroma collections: {exc}") from exc
@@ -384,6 +383,54 @@ class ArticleStore:
     def chunk_count(self) -> int:
         return self._chunks.count()
 
+    def compact(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild the chunk collection from the chunks it holds now; return how many.
+
+        Chroma never gives back the vector-index space of a deleted chunk: every replaced or
+        removed article leaves its vectors in the index, which grows in memory and on disk (a
+        re-ingest after a cleaning change doubles it). The copy keeps every id, vector, metadata
+        and text, so the generation and the saved retrieval index stay valid. It is written
+        beside the old collection, which is dropped only when the copy is whole (see
+        `_open_chunks` for a crash in between). Other processes that have the store open (on a
+        Chroma server) must reopen it.
+        """
+        name = self._chunks.name
+        copy_name = name + _COMPACTING
+        with contextlib.suppress(Exception):  # the leftover of an interrupted compaction
+            self._client.delete_collection(copy_name)
+        try:
+            copy = self._client.create_collection(copy_name, metadata=self._chunks.metadata)
+            total = self._chunks.count()
+            done = 0
+            while True:
+                page = self._chunks.get(
+                    limit=_WRITE_PAGE,
+                    offset=done,
+                    include=["embeddings", "metadatas", "documents"],
+                )
+                if not page["ids"]:
+                    break
+                copy.add(
+                    ids=page["ids"],
+                    embeddings=page["embeddings"],
+                    metadatas=page["metadatas"],
+                    documents=page["documents"],
+                )
+                done += len(page["ids"])
+                if progress:
+                    progress(done, total)
+            self._client.delete_collection(name)
+            copy.modify(name=name)
+            self._use_chunks(self._client.get_collection(name))
+        except Exception as exc:  # chromadb raises many types
+            raise StoreError(f"could not compact the store: {exc}") from exc
+        return done
+
+    def _use_chunks(self, collection: Any) -> None:
+        self._chunks = collection
+        # The same vector store object: retrievers built on it read the new collection.
+        self.vector_store._collection = collection
+
     def is_empty(self) -> bool:
         ids = self._articles.get(limit=2, include=[])["ids"]
         return not [article_id for article_id in ids if article_id != GENERATION_ID]
@@ -455,6 +502,23 @@ def _node_from_row(chunk_id: str, meta: dict[str, Any], text: str) -> TextNode:
     return node  # type: ignore[return-value]
 
 
+_COMPACTING = "_compacting"
+
+
+def _open_chunks(client: ClientAPI, name: str, embed_model_name: str) -> Any:
+    """Open (or create) the chunk collection.
+
+    A compaction drops the old collection only once its copy is whole, then renames the copy: if
+    it stopped in between, the copy is the store's chunks.
+    """
+    names = {collection.name for collection in client.list_collections()}
+    if name not in names and name + _COMPACTING in names:
+        client.get_collection(name + _COMPACTING).modify(name=name)
+    return client.get_or_create_collection(
+        name, metadata={"hnsw:space": "cosine", "embed_model": embed_model_name}
+    )
+
+
 def _chroma_settings() -> ChromaSettings:
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
@@ -497,6 +561,28 @@ def _damaged(path: Path, what: object) -> StoreError:
 _GENERATIONS: dict[tuple[Path, str], str] = {}
 
 
+def _reclaim_disk(folder: Path) -> None:
+    """Delete the vector-index folders of dropped collections, then shrink the database.
+
+    Chroma 1.x drops a collection's rows but leaves its HNSW folder on disk
+    (chroma-core/chroma#5259), and SQLite keeps freed pages in the file until a VACUUM. A folder
+    is removed only if it is named like a segment, holds HNSW files, and no segment has its id.
+    """
+    database = folder / _DATABASE
+    with contextlib.closing(sqlite3.connect(database, timeout=60)) as connection:
+        live = {str(row[0]) for row in connection.execute("SELECT id FROM segments")}
+        for child in folder.iterdir():
+            with contextlib.suppress(ValueError):
+                if (
+                    child.is_dir()
+                    and str(uuid.UUID(child.name)) == child.name
+                    and child.name not in live
+                    and (child / "header.bin").exists()
+                ):
+                    shutil.rmtree(child)
+        connection.execute("VACUUM")
+
+
 class EmbeddedStore(ArticleStore):
     """A store in a folder on this machine (one writing process at a time)."""
 
@@ -513,6 +599,12 @@ class EmbeddedStore(ArticleStore):
 
     def _committed(self, generation: str) -> None:
         _GENERATIONS[(self._folder, self._prefix)] = generation
+
+    def compact(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Compact as any store, then give the disk space back (see `_reclaim_disk`)."""
+        chunks = super().compact(progress)
+        _reclaim_disk(self._folder)
+        return chunks
 
     def __init__(self, settings: Settings) -> None:
         path = settings.store.chroma_dir
