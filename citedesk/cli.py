@@ -205,6 +205,8 @@ def ingest(
                 f"removed {report.removed}; {report.chunks} chunks written",
                 highlight=False,
             )
+        if (report.updated or report.removed) and not json_output:
+            _compact_hint()
         for error in report.errors:
             err.print(f"error: {_one_line(error)}", markup=False, highlight=False)
         if report.errors:
@@ -354,8 +356,18 @@ def remove(
             return
         for article_id in removed:
             out.print(f"removed {_plain(article_id)}", markup=False, highlight=False)
+        _compact_hint()
 
     _run(body)
+
+
+def _compact_hint() -> None:
+    err.print(
+        "Chroma keeps the vectors of replaced and removed chunks in its index: "
+        "`citedesk compact` (with the bot stopped) gives the space back.",
+        markup=False,
+        highlight=False,
+    )
 
 
 @app.command()

@@ -134,3 +134,17 @@ def test_a_leftover_partial_copy_is_ignored_and_replaced(tmp_path: Path, sample_
     assert reopened.compact() == reopened.chunk_count()
     assert "stray" not in _chunk_rows_of(reopened)
     reopened.close()
+
+
+def test_ingest_and_remove_point_at_compact_when_chunks_were_replaced(
+    data_dir: Path, sample_copy: Path
+) -> None:
+    runner = CliRunner()
+    first = runner.invoke(app, ["ingest", str(sample_copy)])
+    assert first.exit_code == 0 and "citedesk compact" not in first.stderr
+    article = next(sample_copy.glob("*.txt"))
+    article.write_text(article.read_text(encoding="utf-8") + "\n\nThis article was corrected.\n")
+    second = runner.invoke(app, ["ingest", str(sample_copy)])
+    assert second.exit_code == 0 and "citedesk compact" in second.stderr
+    removed = runner.invoke(app, ["remove", article.name])
+    assert removed.exit_code == 0 and "citedesk compact" in removed.stderr

@@ -601,12 +601,6 @@ class EmbeddedStore(ArticleStore):
     def _committed(self, generation: str) -> None:
         _GENERATIONS[(self._folder, self._prefix)] = generation
 
-    def compact(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Compact as any store, then give the disk space back (see `_reclaim_disk`)."""
-        chunks = super().compact(progress)
-        _reclaim_disk(self._folder)
-        return chunks
-
     def __init__(self, settings: Settings) -> None:
         path = settings.store.chroma_dir
         try:
@@ -625,6 +619,12 @@ class EmbeddedStore(ArticleStore):
             raise _damaged(path, exc) from exc
         super().__init__(client, settings.store.collection, settings.retrieval.embed_model)
         self.index_folder = settings.store.data_dir / "index" / settings.store.collection
+
+    def compact(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Compact as any store, then give the disk space back (see `_reclaim_disk`)."""
+        chunks = super().compact(progress)
+        _reclaim_disk(self._folder)
+        return chunks
 
 
 class ServerStore(ArticleStore):
