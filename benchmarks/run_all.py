@@ -594,14 +594,15 @@ def bot_process_answering(data: Path, questions: list[str]) -> dict[str, Any]:
     }
 
 
-def server_chunk_count(url: str) -> int:
+def server_chunk_count(data: Path, url: str) -> int:
     """Chunks in the store a Chroma server serves (what the bot answers over at its start)."""
-    import chromadb
-    from httpx import URL
+    from citedesk.vectorstore import open_store
 
-    address = URL(url)
-    client = chromadb.HttpClient(host=address.host, port=address.port or 8000)
-    return client.get_collection("citedesk_chunks").count()
+    store = open_store(settings_for(data, CHROMA_URL=url))
+    try:
+        return store.chunk_count()
+    finally:
+        store.close()
 
 
 def part_bot_server(data: str, questions_file: str, ingest_corpus: str) -> dict[str, Any]:
@@ -616,9 +617,9 @@ def part_bot_server(data: str, questions_file: str, ingest_corpus: str) -> dict[
 
     questions = json.loads(Path(questions_file).read_text())
     server, url = start_chroma_server(Path(data) / "chroma")
-    chunks_before = server_chunk_count(url)
     telegram = FakeTelegram(TOKEN).start()
     bot_data = Path(data).parent / f"{Path(data).name}-bot-server"
+    chunks_before = server_chunk_count(bot_data, url)
     bot = start_bot_process(telegram, bot_data, CHROMA_URL=url)
     worker: subprocess.Popen[bytes] | None = None
     watch = PeakWatch(bot=bot.pid, server=server.pid).__enter__()

@@ -14,6 +14,7 @@ from citedesk.vectorstore.terms import content_stems, stem
 
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their)\b", re.IGNORECASE)
 _POSSESSIVE_PRONOUNS = {"his", "their", "hers"}
+_GENDER = {"he": "he", "him": "he", "his": "he", "she": "she", "her": "she", "hers": "she"}
 _OTHER_REFERENCE = re.compile(
     r"\b(it|its|this|these|those|there|the same)\b|^\s*(and|also|what about|how about)\b",
     re.IGNORECASE,
@@ -163,15 +164,17 @@ def _focus_name(turn: Turn, proper: Collection[str] = (), pronoun: str | None = 
         tokens = [stem(token.strip(_NAME_EDGES).lower()) for token in quote.split()]
         for name, start, end in _names(quote, proper):
             person = _person(name, quotes)
-            if person is None or pronoun not in {None, _pronoun_after(person, quotes) or pronoun}:
+            if person is None:
                 continue
-            name_stems = _stems(name)
+            if pronoun and (said := _pronoun_after(person, quotes)) and said != pronoun:
+                continue
+            name_stems, person_stems = _stems(name), _stems(person)
             window = set(tokens[max(0, start - _WINDOW) : end + _WINDOW]) - name_stems
             # A title is the question's words beside the name ("NATO Secretary General").
-            near = len(window & asked) + len((name_stems - _stems(person)) & asked)
+            near = len(window & asked) + len((name_stems - person_stems) & asked)
             # People have two-word names, and the question's own words are not the answer.
             score = near + (len(person.split()) >= 2) - 0.1 * rank
-            if _stems(person) & asked:
+            if person_stems & asked:
                 score -= 1
             if best is None or score > best[0]:
                 best = (score, person)
@@ -185,9 +188,8 @@ def _named_in_answer(question: str, turn: Turn, proper: Collection[str] = ()) ->
     found: dict[str, None] = {}
     for quote in turn.quotes[:3]:
         for name, _, _ in _names(quote, proper):
-            parts = name.split()
-            name_stems = {stem(word.lower()) for word in parts}
-            if len(parts) >= 2 and name_stems & asked and not name_stems <= asked:
+            name_stems = _stems(name)
+            if len(name.split()) >= 2 and name_stems & asked and not name_stems <= asked:
                 found.setdefault(name, None)
     return list(found)
 
@@ -204,14 +206,7 @@ def resolve(question: str, history: Sequence[Turn], proper: Collection[str] = ()
     if _OTHER_ONE.search(question) and (other := _other_name(last, proper)):
         return _OTHER_ONE.sub(other, question, count=1)
     if found := _PERSON_PRONOUN.search(question):
-        said = found.group(1).lower()
-        gender = (
-            "she"
-            if said in {"she", "her", "hers"}
-            else "he"
-            if said in {"he", "him", "his"}
-            else None
-        )
+        gender = _GENDER.get(found.group(1).lower())  # "they" says none
         name = _subject(last, proper) or _focus_name(last, proper, gender)
         if name:
 
