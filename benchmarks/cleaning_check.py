@@ -23,7 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from citedesk.errors import BadInputError
-from citedesk.ingest._load import PIPELINE_VERSION, load_file
+from citedesk.ingest._load import CLEANING_VERSION, load_file
 from citedesk.settings import FetchingSettings
 
 HERE = Path(__file__).resolve().parent
@@ -107,7 +107,7 @@ def main() -> None:
         "`PYTHONPATH=$PWD .venv/bin/python benchmarks/cleaning_check.py`; verdicts (judged by "
         "reading each raw file) are in `benchmarks/cleaning_verdicts.json`.",
         "",
-        f"Pipeline version: `{PIPELINE_VERSION}`. Corpus: {len(files):,} files in "
+        f"Cleaning version: `{CLEANING_VERSION}`. Corpus: {len(files):,} files in "
         f"`../shared/corpus/distractors/`, loaded with `load_file` (the ingest path for a .txt).",
         "",
         f"- Refused: **{len(refused)} of {len(files):,}**",

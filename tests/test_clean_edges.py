@@ -164,3 +164,28 @@ def test_a_closing_sentence_that_names_many_people_is_kept() -> None:
     )
     text = clean_article(f"{STORY_LINE} {closing}").text
     assert text.endswith(closing)
+
+
+def test_a_page_that_repeats_its_story_keeps_one_copy() -> None:
+    # An endless-scroll scrape: the story, then the same story again, then again.
+    paragraphs = STORY.split(". ")
+    page = "Ferry route approved\n\n" + "\n\n".join(
+        [*(p.rstrip(".") + "." for p in paragraphs)] * 3
+    )
+    text = clean_article(page).text
+    assert text.split("\n\n") == [p.rstrip(".") + "." for p in paragraphs]
+
+
+def test_a_repeated_one_line_story_keeps_one_copy() -> None:
+    # No line reads as finished prose here (the story stops mid-sentence), so the fallback keeps
+    # the lines that carry sentences: still once each.
+    brief = "Boats will run twice a day from May to the northern islands, the harbour board said"
+    assert clean_article(f"Ferry route approved\n\n{brief}\n\n{brief}\n").text == brief
+
+
+def test_mojibake_is_repaired_and_right_text_is_left_alone() -> None:
+    right = "“We won’t wait,” said Zoë Quill — the café’s owner — on Tuesday."
+    broken = right.encode("utf-8").decode("latin-1")  # what a wrong charset upstream gives
+    assert broken != right
+    assert clean_article(f"Ferries\n\n{STORY}\n\n{broken}\n").text.endswith(right)
+    assert clean_article(f"Ferries\n\n{STORY}\n\n{right}\n").text.endswith(right)

@@ -137,7 +137,7 @@ def test_a_question_needs_no_torch_transformers_tiktoken_or_whole_nltk(tmp_path:
         "answer = Desk.open().ask('Who did Blinken speak to on the phone?')\n"
         "print('cited:', bool(answer.citations))\n"
         "heavy = ('torch', 'transformers', 'sentence_transformers', 'tiktoken', 'sklearn', 'nltk',\n"
-        "         'trafilatura', 'feedparser')  # the last two: only ingest extracts and parses\n"
+        "         'trafilatura', 'feedparser', 'ftfy')  # the last three: only ingest needs them\n"
         "print('heavy:', sorted(m for m in heavy if m in sys.modules))\n"
     )
     out = _run(code, env)

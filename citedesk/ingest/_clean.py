@@ -167,6 +167,18 @@ def normalize(raw: str, *, keep_gaps: bool = False) -> str:
     return "\n".join(lines)
 
 
+def _repaired(raw: str) -> str:
+    """The text with mojibake undone (UTF-8 read as Latin-1 or Windows-1252, once or twice).
+
+    ftfy changes only sequences that decode to plausible text, and nothing else: curly quotes,
+    dashes and accents that were decoded right stay as they are.
+    """
+    # Imported on first use, like the rest of the extraction stack (~45 ms).
+    import ftfy
+
+    return ftfy.fix_encoding(raw)
+
+
 def _words(line: str) -> list[str]:
     return _WORD.findall(line)
 
@@ -196,11 +208,19 @@ def _outlet(line: str) -> str | None:
 
 
 def clean_article(raw: str, *, title_hint: str | None = None) -> CleanArticle:
-    """Keep the reporting paragraphs of a scraped page; read title, outlet and date."""
+    """Keep the reporting paragraphs of a scraped page; read title, outlet and date.
+
+    Text decoded with the wrong charset somewhere upstream ("donâ€™t" for "don't") is repaired
+    first, and a paragraph the page repeats word for word is kept once: scrapes of endless-scroll
+    pages hold the same story dozens of times, and each copy would be chunked, embedded and
+    quoted again.
+    """
+    raw = _repaired(raw)
     title = (title_hint or "").strip() or None
     outlet: str | None = None
     published: str | None = None
     kept: list[str] = []
+    seen: set[str] = set()
     in_related_list = False
 
     for gapped in normalize(raw, keep_gaps=True).split("\n"):
@@ -230,7 +250,9 @@ def clean_article(raw: str, *, title_hint: str | None = None) -> CleanArticle:
         elif _BOILERPLATE.match(line) or _BREADCRUMB.match(line) or _CREDIT.search(line):
             continue
         if is_prose(line):
-            kept.append(line)
+            if line not in seen:
+                kept.append(line)
+                seen.add(line)
             continue
         # Not prose: a headline before the reporting starts, else a subhead, caption or link.
         words = _words(line)
@@ -242,13 +264,15 @@ def clean_article(raw: str, *, title_hint: str | None = None) -> CleanArticle:
         candidates = [
             _without_furniture(line) for line in normalize(raw, keep_gaps=True).split("\n")
         ]
-        kept = [
-            line
-            for line in candidates
-            if len(_words(line)) >= _FALLBACK_LINE_WORDS
-            and (len(_words(line)) >= _LONG_LINE_WORDS or not _BOILERPLATE.match(line))
-            and line != title
-        ]
+        kept = list(
+            dict.fromkeys(  # each once, in order
+                line
+                for line in candidates
+                if len(_words(line)) >= _FALLBACK_LINE_WORDS
+                and (len(_words(line)) >= _LONG_LINE_WORDS or not _BOILERPLATE.match(line))
+                and line != title
+            )
+        )
     text = "\n\n".join(kept)
     if title is None:
         title = _title_from_text(text)
