@@ -73,6 +73,23 @@ def test_typos_are_corrected_to_the_corpus_spelling() -> None:
     assert vocabulary.corrected("Who won the cello prize?") == "Who won the cello prize?"
 
 
+def test_a_misspelled_full_name_is_corrected_as_a_whole() -> None:
+    vocabulary = Vocabulary(
+        [
+            "Senator John McCain criticised the bill. Andrew McCabe left the FBI.",
+            "Chancellor Olaf Scholz met Debbie Wasserman Schultz in Berlin.",
+        ]
+    )
+    # Alone, McCane is one letter from McCabe; with the first name it is John McCain (the
+    # vocabulary keeps words in lower case, and the model and BM25 see no case either).
+    assert vocabulary.corrected("What did Jon McCane say?").lower() == "what did john mccain say?"
+    # Schultz is a corpus word, but the corpus never writes it after Olaf.
+    assert vocabulary.corrected("Did Olaf Schultz agree?") == "Did Olaf Scholz agree?"
+    assert vocabulary.corrected("Has Olaf Scholz's party won?") == "Has Olaf Scholz's party won?"
+    # Another person of the same family name is not a typo of one the corpus has.
+    assert vocabulary.corrected("What did Hunter McCain say?") == "What did Hunter McCain say?"
+
+
 def test_paraphrase_with_few_shared_words(desk: Desk) -> None:
     # The text: "Blinken will also head Thursday to Berlin ...", "... plans to go to Germany".
     found = quotes(desk, "Which city does Blinken go to after Kyiv?")

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # Bumped whenever what is saved changes meaning: an index of another format is rebuilt.
-FORMAT = "2"
+FORMAT = "3"
 _META = "index.json"
 _ARTICLES = "articles.json"
 _VOCABULARY = "vocabulary.json"

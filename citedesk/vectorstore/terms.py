@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -18,6 +19,8 @@ _POSSESSIVE = re.compile(r"['’]s$")
 _POSSESSIVE_ENDINGS = ("'s", "’s")
 _VOWELS = set("aeiouy")
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,4}\b")
+# Two or more capitalised words in a row, as names are written: "John McCain", "Olaf Scholz".
+_NAME_RUN = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)+")
 # Words whose spellings a Vocabulary remembers (then it starts over).
 _VARIANTS_KEPT = 20_000
 
@@ -78,6 +81,29 @@ def skeleton(word: str) -> str:
     return "".join(out)
 
 
+def name_pairs(text: str) -> list[str]:
+    """Neighbouring words of the capitalised runs in a text, as "first second" in lower case."""
+    found = []
+    for run in _NAME_RUN.finditer(text):
+        names = [_POSSESSIVE.sub("", word).lower() for word in run.group().split()]
+        found += [
+            f"{first} {second}"
+            for first, second in itertools.pairwise(names)
+            if first not in STOPWORDS and second not in STOPWORDS
+        ]
+    return found
+
+
+def _close_spelling(typed: str, known: str) -> bool:
+    """Could `known` be what was meant by `typed`: the same consonants (McCane, McCain), or a
+    letter or two off (two only in a long word: Schultz, Scholz)."""
+    if typed == known:
+        return True
+    if skeleton(typed) == skeleton(known) and len(skeleton(typed)) >= 2:
+        return True
+    return OSA.distance(typed, known, score_cutoff=2) <= (2 if len(typed) >= 7 else 1)
+
+
 class VocabularyCounts:
     """What a Vocabulary is made of, counted one text at a time (a corpus need not fit in memory)."""
 
@@ -89,11 +115,13 @@ class VocabularyCounts:
         self.initial_only: Counter[str] = Counter()
         self.words: set[str] = set()
         self.acronyms: set[str] = set()  # initials of capitalised runs: "Kaun Banega Crorepati" kbc
+        self.name_pairs: set[str] = set()  # neighbours in capitalised runs: "olaf scholz"
 
     def add(self, text: str) -> list[str]:
         """Count a text in; return its content stems."""
         for run in _CAPITALISED_RUN.finditer(text):
             self.acronyms.add("".join(word[0] for word in run.group().split()).lower())
+        self.name_pairs.update(name_pairs(text))
         self.documents += 1
         stems = content_stems(text)
         self.df.update(stems)
@@ -159,6 +187,7 @@ class Vocabulary:
                 "words": sorted(counts.words),
                 "proper_nouns": sorted(counts.proper_nouns()),
                 "acronyms": sorted(counts.acronyms),
+                "name_pairs": sorted(counts.name_pairs),
             }
         )
 
@@ -169,6 +198,7 @@ class Vocabulary:
             "words": self._word_list,
             "proper_nouns": self._proper_list,
             "acronyms": sorted(self.acronyms),
+            "name_pairs": self._name_pair_list,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -179,6 +209,12 @@ class Vocabulary:
         self._proper_list: list[str] = state["proper_nouns"]
         self.proper_nouns = set(self._proper_list)
         self.acronyms: set[str] = set(state["acronyms"])
+        self._name_pair_list: list[str] = state["name_pairs"]
+        self._seconds: dict[str, list[str]] = defaultdict(list)  # "olaf" -> ["scholz", ...]
+        for pair in self._name_pair_list:
+            first, second = pair.split(" ", 1)
+            self._seconds[first].append(second)
+        self._firsts = sorted(self._seconds)
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in self._proper_list:
             self._by_initial[word[0]].append(word)
@@ -231,8 +267,11 @@ class Vocabulary:
         """Return the text with each word the corpus never uses replaced by its closest corpus
         spelling, if it has one ("Did Biedn visit Ukriane?" -> "Did Biden visit Ukraine?").
 
+        A name of two words is corrected as a whole first: "Olaf Schultz" is Olaf Scholz
+        although the corpus knows a Schultz, and "Jon McCane" is John McCain, not McCabe.
         The question's embedding is then of what the user meant: appending the spellings to the
         typo, as `expand` does for BM25, leaves the typo in the text that is embedded."""
+        text = _NAME_RUN.sub(self._corrected_name, text)
 
         def replace(match: re.Match[str]) -> str:
             token = match.group()
@@ -252,6 +291,47 @@ class Vocabulary:
             return best + ending
 
         return _TOKEN.sub(replace, text)
+
+    def _corrected_name(self, match: re.Match[str]) -> str:
+        """A capitalised run with each neighbouring pair the corpus never writes replaced by the
+        nearest pair it does write, if one is near in both words."""
+        typed = match.group().split()
+        names = [_POSSESSIVE.sub("", word).lower() for word in typed]
+        for index in range(len(names) - 1):
+            first, second = names[index], names[index + 1]
+            if first in STOPWORDS or second in STOPWORDS or len(first) + len(second) < 7:
+                continue
+            if second in self._seconds.get(first, ()):
+                continue
+            nearest = self._nearest_pair(first, second)
+            if nearest is None:
+                continue
+            for offset, spelling in enumerate(nearest):
+                position = index + offset
+                if names[position] != spelling:
+                    ending = typed[position][len(names[position]) :]  # a possessive stays
+                    typed[position] = spelling[:1].upper() + spelling[1:] + ending
+                    names[position] = spelling
+        return " ".join(typed)
+
+    def _nearest_pair(self, first: str, second: str) -> tuple[str, str] | None:
+        """The corpus's name pair nearest to these two words, each a close spelling."""
+        firsts = {first} if first in self._seconds else set()
+        for candidate, _, _ in process.extract(
+            first, self._firsts, scorer=OSA.distance, score_cutoff=2, limit=None
+        ):
+            if _close_spelling(first, candidate):
+                firsts.add(candidate)
+        found = [
+            (OSA.distance(first, a) + OSA.distance(second, b), -self._df.get(stem(b), 0), a, b)
+            for a in firsts
+            for b in self._seconds[a]
+            if b[:1] == second[:1] and _close_spelling(second, b)
+        ]
+        if not found:
+            return None
+        _, _, a, b = min(found)
+        return a, b
 
     def expand(self, text: str) -> list[str]:
         """Return the corpus spellings of names in a text that it does not already use."""
