@@ -47,6 +47,9 @@ class Desk:
         # Writers (ingest, remove) take turns; readers never wait for them.
         self._write_lock = threading.RLock()
         self._engine_lock = threading.Lock()
+        # Chunk and embed in a child process: set by a bot, which answers while it ingests
+        # (see ingest/_embedder.py); a command that only ingests is faster without one.
+        self.ingest_in_child = False
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, seed_sample: bool = False) -> Desk:
@@ -109,6 +112,7 @@ class Desk:
                     prune=prune,
                     feed_lists=feed_lists,
                     progress=progress,
+                    in_child=self.ingest_in_child,
                 )
             self._refresh()
             return report
@@ -116,7 +120,9 @@ class Desk:
     def ingest_upload(self, data: bytes, name: str, article_id: str) -> IngestReport:
         """Ingest one article received as bytes (a file sent to the bot)."""
         with self._write_lock:
-            report = ingest_upload(data, name, article_id, self.settings, self._store)
+            report = ingest_upload(
+                data, name, article_id, self.settings, self._store, in_child=self.ingest_in_child
+            )
             self._refresh()
             return report
 

@@ -45,6 +45,9 @@ class BotData:
 
     def bind(self, settings: Settings, desk: Desk) -> None:
         self.settings, self.desk = settings, desk
+        # Feed polls and admin ingests embed in a child process: the bot's memory stays what
+        # answering needs, and the model's passes never hold the bot's GIL.
+        desk.ingest_in_child = True
 
     async def answer(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run blocking Desk work for a user (questions, buttons, listings) off the event loop."""

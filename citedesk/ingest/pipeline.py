@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -11,11 +12,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from llama_index.core import Document
-from llama_index.core.ingestion import IngestionPipeline
 from llama_index.core.schema import BaseNode
 
 from citedesk.errors import BadInputError, CitedeskError
-from citedesk.ingest._chunk import SentenceChunker
+from citedesk.ingest._embedder import ChildProcessEmbedder, Embedder, InProcessEmbedder
 from citedesk.ingest._load import (
     LoadedArticle,
     build_article,
@@ -24,12 +24,10 @@ from citedesk.ingest._load import (
     find_article_files,
     load_file,
 )
-from citedesk.ingest._sentences import SentenceEmbedder
 from citedesk.ingest.feeds import feed_entries, looks_like_feed, read_feed_list
 from citedesk.ingest.fetch import FetchedPage, fetch
 from citedesk.settings import Settings
 from citedesk.sources import SUPPORTED_SUFFIXES, is_url
-from citedesk.vectorstore.embedding import load_embed_model
 from citedesk.vectorstore.memory import give_back_freed_memory
 from citedesk.vectorstore.store import ArticleRecord, ArticleStore
 
@@ -83,17 +81,9 @@ class Ingester:
     per batch); each article is still all-or-nothing for readers.
     """
 
-    def __init__(self, settings: Settings, store: ArticleStore) -> None:
+    def __init__(self, settings: Settings, store: ArticleStore, embedder: Embedder) -> None:
         self._store = store
-        self._pipeline = IngestionPipeline(
-            transformations=[
-                SentenceChunker(chunk_chars=settings.retrieval.chunk_chars),
-                SentenceEmbedder(embed_model=load_embed_model(store.embed_model_name)),
-            ],
-            # The cache would hash every node and keep every embedding in memory for a rerun
-            # that the content hashes already skip.
-            disable_cache=True,
-        )
+        self._embedder = embedder
         self._settings = settings
         self._known = {record.id: record.content_hash for record in store.articles()}
 
@@ -119,7 +109,7 @@ class Ingester:
             a.chunked_at(self._settings.retrieval.chunk_chars) if a else None for a in articles
         ]
         fresh = [a for a in articles if a is not None and not self._is_unchanged(a)]
-        nodes = self._pipeline.run(documents=[_document(a) for a in fresh]) if fresh else []
+        nodes = self._embedder([_document(a) for a in fresh]) if fresh else []
         by_article: dict[str, list[BaseNode]] = {article.id: [] for article in fresh}
         for node in nodes:
             by_article[str(node.ref_doc_id)].append(node)
@@ -397,29 +387,50 @@ def ingest_sources(
     prune: bool = False,
     feed_lists: Iterable[Path] = (),
     progress: Progress | None = None,
+    in_child: bool = False,
 ) -> IngestReport:
-    """Ingest files, folders, article URLs and feeds; each failure is one line in `errors`."""
+    """Ingest files, folders, article URLs and feeds; each failure is one line in `errors`.
+
+    `in_child`: chunk and embed in a child process (a bot, which answers while it ingests)."""
     sources = list(sources)
     urls = [source for source in sources if is_url(source)]
     paths = [Path(source) for source in sources if not is_url(source)]
     report = IngestReport()
     store.collect_garbage()
-    ingester = Ingester(settings, store)
-    _ingest_files(paths, ingester, settings, report, prune=prune, progress=progress)
-    for feed_list in feed_lists:
-        try:
-            urls.extend(read_feed_list(feed_list))
-        except CitedeskError as exc:
-            report.errors.append(str(exc))
-    for done, url in enumerate(urls, start=1):
-        _ingest_url(url, settings, ingester, report, progress)
-        if progress:
-            progress(url, done, len(urls))
+    with _embedder(settings, store, in_child) as embedder:
+        ingester = Ingester(settings, store, embedder)
+        _ingest_files(paths, ingester, settings, report, prune=prune, progress=progress)
+        for feed_list in feed_lists:
+            try:
+                urls.extend(read_feed_list(feed_list))
+            except CitedeskError as exc:
+                report.errors.append(str(exc))
+        for done, url in enumerate(urls, start=1):
+            _ingest_url(url, settings, ingester, report, progress)
+            if progress:
+                progress(url, done, len(urls))
     return report
 
 
+@contextlib.contextmanager
+def _embedder(settings: Settings, store: ArticleStore, in_child: bool) -> Iterator[Embedder]:
+    """The chunking and embedding for one ingest, in a child process if `in_child`."""
+    kind = ChildProcessEmbedder if in_child else InProcessEmbedder
+    embedder = kind(store.embed_model_name, settings.retrieval.chunk_chars)
+    try:
+        yield embedder
+    finally:
+        embedder.close()
+
+
 def ingest_upload(
-    data: bytes, name: str, article_id: str, settings: Settings, store: ArticleStore
+    data: bytes,
+    name: str,
+    article_id: str,
+    settings: Settings,
+    store: ArticleStore,
+    *,
+    in_child: bool = False,
 ) -> IngestReport:
     """Ingest one article received as bytes (e.g. a file sent to the bot); errors go in the report."""
     report = IngestReport()
@@ -436,7 +447,8 @@ def ingest_upload(
             is_html=SUPPORTED_SUFFIXES[suffix] == "html",
             where=name,
         )
-        Ingester(settings, store).add(article, report)
+        with _embedder(settings, store, in_child) as embedder:
+            Ingester(settings, store, embedder).add(article, report)
     except CitedeskError as exc:
         report.errors.append(str(exc))
     return report

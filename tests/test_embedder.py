@@ -1,0 +1,78 @@
+"""Chunking and embedding in a child process (a bot's ingests) gives what the in-process pipeline
+gives; a child that dies costs the batch a clear error, and the next batch a new child."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import make_settings
+from llama_index.core import Document
+
+from citedesk.desk import Desk
+from citedesk.errors import StoreError
+from citedesk.ingest._embedder import ChildProcessEmbedder, InProcessEmbedder
+from citedesk.paths import SAMPLE_CORPUS
+from citedesk.settings import BUNDLED_MODEL_INT8
+
+CHUNK_CHARS = 700
+
+
+def documents() -> list[Document]:
+    files = sorted(SAMPLE_CORPUS.glob("*.txt"))[:2]
+    return [
+        Document(
+            id_=file.name,
+            text=file.read_text(),
+            metadata={"article_id": file.name, "content_hash": file.stem, "title": file.stem},
+        )
+        for file in files
+    ]
+
+
+@pytest.fixture(scope="module")
+def model_name() -> str:
+    return BUNDLED_MODEL_INT8  # the default
+
+
+def test_the_child_gives_the_chunks_and_vectors_of_the_pipeline_here(model_name: str) -> None:
+    here = InProcessEmbedder(model_name, CHUNK_CHARS)(documents())
+    child = ChildProcessEmbedder(model_name, CHUNK_CHARS)
+    try:
+        there = child(documents())
+    finally:
+        child.close()
+    assert [n.node_id for n in there] == [n.node_id for n in here]
+    assert [n.get_content() for n in there] == [n.get_content() for n in here]
+    assert [n.metadata.keys() for n in there] == [n.metadata.keys() for n in here]
+    for a, b in zip(there, here, strict=True):
+        assert a.embedding is not None and b.embedding is not None
+        assert np.allclose(a.embedding, b.embedding, atol=1e-5)
+
+
+def test_a_child_that_dies_costs_its_batch_a_clear_error_and_no_more(model_name: str) -> None:
+    child = ChildProcessEmbedder(model_name, CHUNK_CHARS)
+    try:
+        assert child(documents()[:1])
+        pid = child._started().pid
+        os.kill(pid, signal.SIGKILL)  # as the kernel's out-of-memory killer would
+        with pytest.raises(StoreError, match="embedding process stopped"):
+            child(documents()[:1])
+        assert child(documents()[:1])  # a new child
+        assert child._started().pid != pid
+    finally:
+        child.close()
+
+
+def test_a_bot_desk_ingests_through_a_child(tmp_path: Path) -> None:
+    desk = Desk.open(make_settings(tmp_path / "data"))
+    desk.ingest_in_child = True
+    started = ChildProcessEmbedder.children_started
+    report = desk.ingest([str(SAMPLE_CORPUS)])
+    assert report.added == 5 and not report.errors
+    assert ChildProcessEmbedder.children_started == started + 1
+    answer = desk.ask("Who did Blinken speak to on the phone?")
+    assert answer.citations and not answer.abstained
