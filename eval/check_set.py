@@ -98,8 +98,9 @@ def check_file(path):
             if r["corpus"] not in DIRS:
                 errors.append(f"{rid}: unknown corpus {r['corpus']}")
                 continue
-            if not re.fullmatch(rf"{r['corpus']}-\d{{3}}", rid):
-                errors.append(f"{rid}: id not <corpus>-<3 digits>")
+            # The train set's ids: train-<corpus>-[<part>-]<3 digits>.
+            if not re.fullmatch(rf"(?:train-{r['corpus']}-(?:[a-z]+-)?|{r['corpus']}-)\d{{3}}", rid):
+                errors.append(f"{rid}: id not [train-]<corpus>-<3 digits>")
             if r["category"] not in CATEGORIES:
                 errors.append(f"{rid}: unknown category {r['category']}")
             if not isinstance(r["history"], list) or not isinstance(r["gold"], list):

@@ -1,7 +1,7 @@
-"""Fit the evidence model's weights and the abstention threshold on the DEV split only.
+"""Fit the evidence model's weights and the abstention threshold on dev and train, never test.
 
     .venv/bin/python eval/fit.py --data-dir data/eval/articles --data-dir data/eval/distractors \
-        eval/dev_v2.jsonl
+        eval/dev_v2.jsonl eval/train.jsonl
 
 Every candidate sentence of every answerable dev question is a training row: its features and
 whether it holds a gold phrase. A logistic regression (numpy, L2) gives the weights. The threshold
@@ -84,7 +84,12 @@ def pairwise_regression(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("dev", type=Path)
+    parser.add_argument(
+        "dev",
+        type=Path,
+        nargs="+",
+        help="Question files to fit on: the dev split, and the train set (eval/train.jsonl).",
+    )
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -109,9 +114,9 @@ def main() -> None:
         help="Fit without this feature (its weight 0), to measure what it adds; repeatable.",
     )
     args = parser.parse_args()
-    if "test" in args.dev.name:
+    if any("test" in path.name for path in args.dev):
         sys.exit("refusing to fit on a test split")
-    items = load_items(args.dev)
+    items = [item for path in args.dev for item in load_items(path)]
     if args.corpora:
         items = [item for item in items if item.corpus in args.corpora.split(",")]
     rows: list[list[float]] = []
@@ -187,7 +192,8 @@ def main() -> None:
         [
             '"""Weights of the evidence model and the abstention threshold.',
             "",
-            f"Fitted by `eval/fit.py` on {args.dev.name} ({len(items)} questions) in "
+            f"Fitted by `eval/fit.py` on {' + '.join(p.name for p in args.dev)} "
+            f"({len(items)} questions) in "
             f"{len(args.data_dir)} store(s): {', '.join(d.name for d in args.data_dir)};",
             f"{len(y)} candidate sentences. At the threshold, on dev: abstention precision "
             f"{precision:.1%}, recall {recall:.1%};",
