@@ -81,3 +81,23 @@ def test_huge_outlet_title_url_and_question_still_fit() -> None:
         messages = render.split_messages(render.answer_paragraphs(case))
         assert all(len(m) <= MAX_TEXT for m in messages)
         assert all(utf16_length(visible_html_text(m)) <= MAX_TEXT for m in messages)
+
+
+def test_a_thousand_article_ingest_report_fits_and_names_the_first_few() -> None:
+    from citedesk.bot.admin import LISTED_IN_A_REPORT, summary
+    from citedesk.ingest import IngestReport
+
+    report = IngestReport(
+        added=1000,
+        chunks=6600,
+        titles_added=[f"Story {i} <b>&amp; “quotes” " + "long words " * 40 for i in range(1000)],
+        errors=[f"http://127.0.0.1/{i}: timed out & <gave up> " * 30 for i in range(60)],
+    )
+    messages = summary(report)
+    seen = "\n".join(visible_html_text(message) for message in messages)  # parses as Telegram
+    assert all(utf16_length(message) <= MAX_TEXT for message in messages)
+    assert len(messages) <= 3  # not dozens of messages for one feed
+    assert "added 1000" in seen and "failed 60" in seen
+    assert seen.count("• Story ") == LISTED_IN_A_REPORT
+    assert f"and {1000 - LISTED_IN_A_REPORT} more" in seen
+    assert f"and {60 - LISTED_IN_A_REPORT} more" in seen

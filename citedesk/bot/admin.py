@@ -21,6 +21,8 @@ from citedesk.errors import BadInputError
 from citedesk.sources import SUPPORTED_SUFFIXES, is_url
 
 log = logging.getLogger(__name__)
+# New titles and failures an ingest report names; the rest it counts.
+LISTED_IN_A_REPORT = 20
 
 
 async def _admin_message(update: Update, context: Context) -> Message | None:
@@ -35,19 +37,35 @@ async def _admin_message(update: Update, context: Context) -> Message | None:
 
 
 def summary(report: IngestReport, heading: str = "Ingest") -> list[str]:
-    """The report as HTML messages that each fit (titles and errors can be long and many)."""
+    """The report as HTML messages that each fit: the counts, then the first new titles and
+    failures by name (a feed of a thousand articles would otherwise be dozens of messages)."""
     parts = [f"added {report.added}", f"updated {report.updated}", f"unchanged {report.unchanged}"]
+    if report.errors:
+        parts.append(f"failed {len(report.errors)}")
     lines = [render.escape(f"{heading}: " + ", ".join(parts) + f"; {report.chunks} chunks.")]
     if report.titles_added:
-        lines.append("New: " + "; ".join(render.shortened(t, 300) for t in report.titles_added))
-    if report.errors:
+        lines.append("New:")
+        lines += _listed([render.shortened(t, 200) for t in report.titles_added], "/sources")
+    if report.errors:  # every one is in the log (see `_logged`)
         lines.append("Failed:")
-        lines += [f"• {render.shortened(error, 1000)}" for error in report.errors]
+        lines += _listed([render.shortened(error, 300) for error in report.errors], "the log")
     return render.split_lines(lines)
 
 
+def _logged(report: IngestReport) -> IngestReport:
+    log.info("ingest: %s", report.as_dict())
+    return report
+
+
+def _listed(items: list[str], where_all: str) -> list[str]:
+    lines = [f"• {item}" for item in items[:LISTED_IN_A_REPORT]]
+    if len(items) > LISTED_IN_A_REPORT:
+        lines.append(f"… and {len(items) - LISTED_IN_A_REPORT} more ({where_all} has them all)")
+    return lines
+
+
 async def ingest_url(message: Message, bot_data: BotData, url: str) -> None:
-    report = await bot_data.ingest(bot_data.desk.ingest, [url])
+    report = _logged(await bot_data.ingest(bot_data.desk.ingest, [url]))
     await send_html_replies(message, summary(report))
 
 
@@ -102,8 +120,10 @@ async def on_document(update: Update, context: Context) -> None:
         await reply_html(message, render.shortened(f"{name}: larger than {limit} bytes.", 1000))
         return
     data = bytes(await (await document.get_file()).download_as_bytearray())
-    report = await bot_data.ingest(
-        bot_data.desk.ingest_upload, data, name, f"telegram:{document.file_unique_id}"
+    report = _logged(
+        await bot_data.ingest(
+            bot_data.desk.ingest_upload, data, name, f"telegram:{document.file_unique_id}"
+        )
     )
     await send_html_replies(message, summary(report))
 
@@ -142,8 +162,9 @@ async def feeds_command(update: Update, context: Context) -> None:
 async def poll_feeds(context: Context) -> None:
     """Ingest what the configured feeds list and tell the admins what was added."""
     bot_data = context.bot_data
-    report = await bot_data.ingest(bot_data.desk.ingest, bot_data.settings.fetching.feed_urls)
-    log.info("feed poll: %s", report.as_dict())
+    report = _logged(
+        await bot_data.ingest(bot_data.desk.ingest, bot_data.settings.fetching.feed_urls)
+    )
     messages = summary(report, heading=f"Last poll ({time.strftime('%Y-%m-%d %H:%M')})")
     bot_data.last_feed_poll = messages[0]
     if not (report.added or report.updated or report.errors):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import pickle
 import sqlite3
@@ -18,6 +19,10 @@ log = logging.getLogger(__name__)
 
 ChatData = dict[Any, Any]
 _SCHEMA = "CREATE TABLE IF NOT EXISTS chats (chat_id INTEGER PRIMARY KEY, data BLOB NOT NULL)"
+
+
+def _digest(blob: bytes) -> bytes:
+    return hashlib.blake2b(blob, digest_size=16).digest()
 
 
 class SqliteChatPersistence(BasePersistence[ChatData, ChatData, BotData]):
@@ -42,7 +47,9 @@ class SqliteChatPersistence(BasePersistence[ChatData, ChatData, BotData]):
         self.path = path
         self._legacy = legacy_pickle
         self._connection: sqlite3.Connection | None = None
-        self._saved: dict[int, bytes] = {}  # each chat as last written (to skip unchanged ones)
+        # A digest of each chat as last written, to skip unchanged ones (the chats themselves
+        # are in PTB's chat_data already: a second, pickled copy of each doubled their memory).
+        self._saved: dict[int, bytes] = {}
         self._pending: dict[int, bytes | None] = {}  # None: delete the chat
         self._write_lock = threading.Lock()
         self._scheduled = False
@@ -104,14 +111,15 @@ class SqliteChatPersistence(BasePersistence[ChatData, ChatData, BotData]):
         rows = await asyncio.to_thread(
             lambda: self._open().execute("SELECT chat_id, data FROM chats").fetchall()
         )
-        self._saved = {int(chat_id): bytes(blob) for chat_id, blob in rows}
-        return {chat_id: pickle.loads(blob) for chat_id, blob in self._saved.items()}
+        self._saved = {int(chat_id): _digest(bytes(blob)) for chat_id, blob in rows}
+        return {int(chat_id): pickle.loads(blob) for chat_id, blob in rows}
 
     async def update_chat_data(self, chat_id: int, data: ChatData) -> None:
         blob = pickle.dumps(data)  # now: PTB hands over the live dict
-        if self._saved.get(chat_id) == blob:
+        digest = _digest(blob)
+        if self._saved.get(chat_id) == digest:
             return
-        self._saved[chat_id] = blob
+        self._saved[chat_id] = digest
         self._pending[chat_id] = blob
         self._write_soon()
 
