@@ -536,3 +536,10 @@ async def test_webhook_mode_requires_the_secret_token(
         await application.updater.stop()
         await application.stop()
         await application.shutdown()
+
+
+async def test_idle_conversations_are_emptied_on_a_schedule(bot: RunningBot) -> None:
+    job_queue = bot.application.job_queue
+    assert job_queue is not None
+    (job,) = job_queue.get_jobs_by_name("forget-idle-chats")
+    assert job.job.trigger.interval.total_seconds() == 60 * 60  # the idle time's default

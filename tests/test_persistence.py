@@ -100,3 +100,30 @@ async def test_an_unreadable_old_file_is_skipped_and_kept(tmp_path: Path, conten
     )
     assert await persistence.get_chat_data() == {}
     assert legacy.exists()  # kept for the operator to look at
+
+
+def test_idle_conversations_are_emptied_but_keep_their_answer_counter() -> None:
+    import time
+
+    from citedesk.bot.questions import trim_idle_chats
+
+    now = time.time()
+    chats = {
+        1: {
+            "history": [{"question": "q"}],
+            "answers": {4: []},
+            "next_answer": 5,
+            "last_active": now - 3 * 3600,
+        },
+        2: {
+            "history": [{"question": "q"}],
+            "answers": {0: []},
+            "next_answer": 1,
+            "last_active": now - 60,
+        },
+        3: {"next_answer": 7},  # emptied before
+    }
+    assert trim_idle_chats(chats, idle_minutes=60) == [1]
+    # Key 5 is the next answer's, so a button on an old message never finds a newer answer.
+    assert chats[1] == {"next_answer": 5}
+    assert chats[2]["history"] and chats[3] == {"next_answer": 7}

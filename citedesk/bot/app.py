@@ -151,6 +151,12 @@ def build_application(settings: Settings, desk: Desk) -> BotApplication:
         )
     )
     application.add_error_handler(failures.on_error)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            questions.forget_idle_chats,
+            interval=settings.telegram.conversation_idle_minutes * 60,
+            name="forget-idle-chats",
+        )
     if settings.fetching.feed_urls and application.job_queue is not None:
         application.job_queue.run_repeating(
             admin.poll_feeds,

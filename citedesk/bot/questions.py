@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -48,6 +50,33 @@ def remember(context: Context, answer: Answer) -> int:
     answers[key] = [citation.model_dump() for citation in answer.citations]
     data["answers"] = {k: answers[k] for k in sorted(answers)[-KEPT_ANSWERS:]}
     return key
+
+
+def trim_idle_chats(chat_data: Mapping[int, dict[Any, Any]], idle_minutes: int) -> list[int]:
+    """Empty the conversations idle longer than `idle_minutes`; return their chat ids.
+
+    Their history would be forgotten at their next question anyway, and PTB keeps every chat
+    it has seen in memory: a bot with many users would grow without end. The answer counter
+    stays, so a button on an old message never finds a newer answer under its key.
+    """
+    cutoff = time.time() - idle_minutes * 60
+    trimmed = []
+    for chat_id, data in chat_data.items():
+        if set(data) - {"next_answer"} and float(data.get("last_active", 0)) < cutoff:
+            kept = data.get("next_answer", 0)
+            data.clear()
+            data["next_answer"] = kept
+            trimmed.append(chat_id)
+    return trimmed
+
+
+async def forget_idle_chats(context: Context) -> None:
+    """Empty conversations idle past the idle time, in memory and in the saved chats."""
+    application = context.application
+    idle_minutes = context.bot_data.settings.telegram.conversation_idle_minutes
+    trimmed = trim_idle_chats(application.chat_data, idle_minutes)
+    if trimmed:
+        application.mark_data_for_update_persistence(chat_ids=trimmed)
 
 
 def forget(context: Context) -> None:
