@@ -98,9 +98,10 @@ def check_file(path):
             if r["corpus"] not in DIRS:
                 errors.append(f"{rid}: unknown corpus {r['corpus']}")
                 continue
-            # The train set's ids: train-<corpus>-[<part>-]<3 digits>.
-            if not re.fullmatch(rf"(?:train-{r['corpus']}-(?:[a-z]+-)?|{r['corpus']}-)\d{{3}}", rid):
-                errors.append(f"{rid}: id not [train-]<corpus>-<3 digits>")
+            # unseen_v3.jsonl's ids: unseen-<corpus>-[<part>-]<3 digits>.
+            pattern = rf"(?:unseen-{r['corpus']}-(?:[a-z]+-)?|{r['corpus']}-)\d{{3}}"
+            if not re.fullmatch(pattern, rid):
+                errors.append(f"{rid}: id not [unseen-]<corpus>-<3 digits>")
             if r["category"] not in CATEGORIES:
                 errors.append(f"{rid}: unknown category {r['category']}")
             if not isinstance(r["history"], list) or not isinstance(r["gold"], list):

@@ -1,7 +1,7 @@
-"""Fit the evidence model's weights and the abstention threshold on dev and train, never test.
+"""Fit the evidence model's weights and the abstention threshold on the DEV split only.
 
     .venv/bin/python eval/fit.py --data-dir data/eval/articles --data-dir data/eval/distractors \
-        eval/dev_v2.jsonl eval/train.jsonl
+        eval/dev_v2.jsonl
 
 Every candidate sentence of every answerable dev question is a training row: its features and
 whether it holds a gold phrase. A logistic regression (numpy, L2) gives the weights. The threshold
@@ -88,7 +88,8 @@ def main() -> None:
         "dev",
         type=Path,
         nargs="+",
-        help="Question files to fit on: the dev split, and the train set (eval/train.jsonl).",
+        help="Question files to fit on (the dev split; more files only to try a bigger set: "
+        "2.4x the questions did not move the test split, see benchmarks/NOTES.md).",
     )
     parser.add_argument(
         "--data-dir",

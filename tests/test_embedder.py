@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import make_settings
 from llama_index.core import Document
+from llama_index.core.schema import BaseNode
 
 from citedesk.desk import Desk
 from citedesk.errors import StoreError
+from citedesk.ingest import IngestReport
 from citedesk.ingest._embedder import ChildProcessEmbedder, InProcessEmbedder
+from citedesk.ingest._load import load_file
+from citedesk.ingest.pipeline import Ingester
 from citedesk.paths import SAMPLE_CORPUS
 from citedesk.settings import BUNDLED_MODEL_INT8
+from citedesk.vectorstore import open_store
 
 CHUNK_CHARS = 700
 
@@ -76,3 +82,33 @@ def test_a_bot_desk_ingests_through_a_child(tmp_path: Path) -> None:
     assert ChildProcessEmbedder.children_started == started + 1
     answer = desk.ask("Who did Blinken speak to on the phone?")
     assert answer.citations and not answer.abstained
+
+
+class FailingOnce:
+    """An Embedder whose first batch fails as a dead child's does; then the pipeline here."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self._working = InProcessEmbedder(BUNDLED_MODEL_INT8, CHUNK_CHARS)
+
+    def __call__(self, documents: Sequence[Document]) -> list[BaseNode]:
+        self.calls += 1
+        if self.calls == 1:
+            raise StoreError("the embedding process stopped (out of memory?)")
+        return self._working(documents)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_failed_batch_is_one_error_per_article_and_the_next_goes_in(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data")
+    store = open_store(settings)
+    files = sorted(SAMPLE_CORPUS.glob("*.txt"))
+    ingester = Ingester(settings, store, FailingOnce())
+    report = IngestReport()
+    ingester.add_each(files[:2], lambda f: load_file(f, 10**6), report)  # one batch: it fails
+    ingester.add_each(files[2:], lambda f: load_file(f, 10**6), report)  # the next goes in
+    assert report.added == 3 and len(report.errors) == 2
+    assert all("embedding process stopped" in error for error in report.errors)
+    assert {r.source for r in store.articles()} == {f.name for f in files[2:]}

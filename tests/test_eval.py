@@ -36,19 +36,22 @@ def test_test_split_on_the_sample_articles(desk: Desk) -> None:
     assert report.hit_rate >= 0.7 and report.abstain_accuracy >= 0.8
 
 
-def test_the_test_split_is_frozen() -> None:
-    """A change to the test split needs its new hash in the README, with the reason beside it."""
-    digest = hashlib.sha256((EVAL / "test_v2.jsonl").read_bytes()).hexdigest()
+@pytest.mark.parametrize("held_out", ["test_v2.jsonl", "unseen_v3.jsonl"])
+def test_the_held_out_sets_are_frozen(held_out: str) -> None:
+    """A change to a held-out set needs its new hash in the README, with the reason beside it."""
+    digest = hashlib.sha256((EVAL / held_out).read_bytes()).hexdigest()
     assert digest in README.read_text(), (
-        f"eval/test_v2.jsonl changed (sha256 {digest}); it is frozen: put the new hash in the "
+        f"eval/{held_out} changed (sha256 {digest}); it is frozen: put the new hash in the "
         "README's 'Evaluation' section and say why it changed"
     )
 
 
-def test_the_splits_do_not_share_questions() -> None:
-    dev = {(item.question, tuple(item.history)) for item in load_items(EVAL / "dev_v2.jsonl")}
-    test = {(item.question, tuple(item.history)) for item in load_items(EVAL / "test_v2.jsonl")}
-    assert not dev & test
+def test_the_sets_do_not_share_questions() -> None:
+    sets = [
+        {(item.question, tuple(item.history)) for item in load_items(EVAL / name)}
+        for name in ("dev_v2.jsonl", "test_v2.jsonl", "unseen_v3.jsonl")
+    ]
+    assert not sets[0] & sets[1] and not sets[0] & sets[2] and not sets[1] & sets[2]
 
 
 def test_malformed_eval_line_is_named(tmp_path: Path) -> None:

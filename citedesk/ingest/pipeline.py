@@ -109,7 +109,17 @@ class Ingester:
             a.chunked_at(self._settings.retrieval.chunk_chars) if a else None for a in articles
         ]
         fresh = [a for a in articles if a is not None and not self._is_unchanged(a)]
-        nodes = self._embedder([_document(a) for a in fresh]) if fresh else []
+        try:
+            nodes = self._embedder([_document(a) for a in fresh]) if fresh else []
+        except CitedeskError as exc:
+            # The batch is lost, not the run: each of its new articles is one error line.
+            for index, article in enumerate(articles):
+                if article is not None and self._is_unchanged(article):
+                    report.unchanged += 1
+                elif article is not None:
+                    report.errors.append(f"{article.source}: {exc}")
+                done(index)
+            return
         by_article: dict[str, list[BaseNode]] = {article.id: [] for article in fresh}
         for node in nodes:
             by_article[str(node.ref_doc_id)].append(node)
