@@ -10,10 +10,9 @@ from llama_index.core.schema import BaseNode, Document, NodeRelationship, TextNo
 from pydantic import Field
 
 from citedesk.text import sentence_spans
-from citedesk.vectorstore.store import chunk_id_prefix
+from citedesk.vectorstore.store import EMBEDDED_METADATA, chunk_id
 
 # Metadata that helps retrieval when embedded with the text; the rest is bookkeeping.
-EMBEDDED_METADATA = ("title",)
 _BOOKKEEPING = ("chunk_index", "start", "end", "_spans")
 
 
@@ -48,7 +47,6 @@ class SentenceChunker(NodeParser):
         if current and (not groups or current[-1] != groups[-1][-1]):
             groups.append(current)
 
-        prefix = chunk_id_prefix(document.id_)
         content_hash = str(document.metadata["content_hash"])
         excluded = [key for key in document.metadata if key not in EMBEDDED_METADATA]
         # Computed once: it hashes the whole article, which per chunk cost more than chunking.
@@ -58,7 +56,7 @@ class SentenceChunker(NodeParser):
             start, end = group[0][0], group[-1][1]
             chunks.append(
                 TextNode(
-                    id_=f"{prefix}-{content_hash[:12]}-{index}",
+                    id_=chunk_id(document.id_, content_hash, index),
                     text=text[start:end],
                     start_char_idx=start,
                     end_char_idx=end,

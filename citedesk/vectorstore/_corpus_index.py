@@ -33,11 +33,10 @@ from typing import Any
 import bm25s
 import numpy as np
 import Stemmer
-from llama_index.core.schema import MetadataMode
 
 from citedesk.vectorstore._saved_array import SavedArray
 from citedesk.vectorstore.memory import give_back_freed_memory
-from citedesk.vectorstore.store import ArticleRecord, ArticleStore, slim_node
+from citedesk.vectorstore.store import ArticleRecord, ArticleStore, embed_content
 from citedesk.vectorstore.terms import Vocabulary, VocabularyCounts, content_stems
 
 log = logging.getLogger(__name__)
@@ -108,7 +107,8 @@ class CorpusIndex:
     @classmethod
     def build(cls, store: ArticleStore, generation: str) -> CorpusIndex:
         """Read every committed chunk of the store once and index it."""
-        return cls.from_rows(generation, store.articles(), _chunk_rows(store))
+        records = store.articles()
+        return cls.from_rows(generation, records, _chunk_rows(store, records))
 
     @classmethod
     def from_rows(
@@ -355,11 +355,9 @@ def prepare_index(store: ArticleStore) -> None:
         CorpusIndex.open(store, store.fingerprint())
 
 
-def _chunk_rows(store: ArticleStore) -> Iterator[ChunkRow]:
-    for chunk_id, metadata, text in store.committed_chunks():
-        node = slim_node(chunk_id, metadata, text)
-        embed_text = node.get_content(metadata_mode=MetadataMode.EMBED)
-        yield chunk_id, str(metadata.get("article_id")), node.text, embed_text
+def _chunk_rows(store: ArticleStore, records: list[ArticleRecord]) -> Iterator[ChunkRow]:
+    for chunk_id, record, text in store.committed_chunk_texts(records):
+        yield chunk_id, record.id, text, embed_content(record, text)
 
 
 def build_in_child(store: ArticleStore, generation: str, folder: Path) -> None:
@@ -382,10 +380,10 @@ def build_in_child(store: ArticleStore, generation: str, folder: Path) -> None:
         assert child.stdin is not None
         try:
             with child.stdin as pipe:
-                articles = [record.model_dump(exclude={"text"}) for record in store.articles()]
-                pickle.dump(articles, pipe)
+                records = store.articles()
+                pickle.dump([record.model_dump(exclude={"text"}) for record in records], pipe)
                 page: list[ChunkRow] = []
-                for row in _chunk_rows(store):
+                for row in _chunk_rows(store, records):
                     page.append(row)
                     if len(page) >= _BUILD_PAGE:
                         pickle.dump(page, pipe)
