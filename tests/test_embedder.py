@@ -87,6 +87,8 @@ def test_a_bot_desk_ingests_through_a_child(tmp_path: Path) -> None:
 class FailingOnce:
     """An Embedder whose first batch fails as a dead child's does; then the pipeline here."""
 
+    batch_chars = InProcessEmbedder.batch_chars
+
     def __init__(self) -> None:
         self.calls = 0
         self._working = InProcessEmbedder(BUNDLED_MODEL_INT8, CHUNK_CHARS)

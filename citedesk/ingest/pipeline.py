@@ -56,11 +56,7 @@ class IngestReport:
 
 
 T = TypeVar("T")
-# Articles embedded in one model pass: enough text that length-sorted batches are narrow (with
-# ~900 texts per pass, padding cost 1.43x the unpadded work against 1.12x for one sort of all
-# texts; ~2,500 texts and width-capped batches bring it near 1.1x), little enough that progress
-# moves every half minute and memory stays small (commits go a few hundred chunks at a time regardless).
-_BATCH_CHARS = 400_000
+# Articles embedded in one call at most (see the embedder's `batch_chars` for how much text).
 _BATCH_SOURCES = 256
 # Articles committed together (16, or fewer long ones up to this many chunks): each Chroma
 # write costs 50 ms or more whatever its size (a SQLite transaction), which at 8 articles per
@@ -123,6 +119,7 @@ class Ingester:
         by_article: dict[str, list[BaseNode]] = {article.id: [] for article in fresh}
         for node in nodes:
             by_article[str(node.ref_doc_id)].append(node)
+        del nodes  # each commit below lets its articles' nodes go
         pending: list[int] = []  # indices whose outcome waits for the group's commit
 
         def commit() -> None:
@@ -225,7 +222,7 @@ class Ingester:
                 batch.append(loaded)
                 batch_chars += len(loaded.text)
             names.append(str(getattr(source, "name", source)))
-            if batch_chars >= _BATCH_CHARS or len(batch) >= _BATCH_SOURCES:
+            if batch_chars >= self._embedder.batch_chars or len(batch) >= _BATCH_SOURCES:
                 flush()
         flush()
 
