@@ -877,14 +877,18 @@ def versions() -> dict[str, str]:
     return found
 
 
-def machine() -> str:
-    cpu = "?"
+def cpu_model() -> str:
     with contextlib.suppress(OSError, StopIteration):
-        cpu = next(
+        return next(
             line.split(":", 1)[1].strip()
             for line in Path("/proc/cpuinfo").read_text().splitlines()
             if line.startswith("model name")
         )
+    return "?"
+
+
+def machine() -> str:
+    cpu = cpu_model()
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return (
@@ -904,10 +908,11 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
         "- Data: real news articles from the shared distractor corpus; the scale corpus adds "
         "variations (sentences of three real articles recombined), generated in a temp folder.",
-        "- Sections: "
+        "- Sections (the CPU each ran on: absolute times are only comparable on the same one; "
+        "each ratio is taken within one run): "
         + "; ".join(
-            f"{name} measured {r['measured']['at']} ({r['measured']['minutes']} min, "
-            f"`{r['measured']['command']}`)"
+            f"{name} measured {r['measured']['at']} on {r['measured'].get('cpu', '?')} "
+            f"({r['measured']['minutes']} min, `{r['measured']['command']}`)"
             for name, r in results.items()
             if isinstance(r, dict) and "measured" in r
         ),
@@ -1153,6 +1158,7 @@ def main() -> None:
             results[name]["measured"] = {
                 "at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                 "minutes": round((time.perf_counter() - started) / 60, 1),
+                "cpu": cpu_model(),
                 "command": "python benchmarks/run_all.py " + " ".join(sys.argv[1:]),
             }
             print(f"{name}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
