@@ -3,8 +3,8 @@
 A bot answers questions while its feed polls and admin ingests run. In its own process an
 ingest's model passes add their batches, tokens and activations to the bot's resident size
 and hold the GIL between batches. In a child process the bot keeps only what it writes: the
-chunks, their vectors and the store's own work (at 102k chunks, a bot answering at 537 MB
-peaked at 729 MB while it ingested 1,000 articles, the child at 586 MB beside it; with the
+chunks, their vectors and the store's own work (at 102k chunks, a bot answering at 527 MB
+peaked at 658.5 MB while it ingested 1,000 articles, the child at 587 MB beside it; with the
 passes in its own process it had peaked at 894 MB).
 """
 
