@@ -11,6 +11,11 @@ _M_ARENA_MAX = -8
 BOT_MALLOC_ARENAS = 2
 
 
+def libc() -> ctypes.CDLL:
+    """The C library (glibc on Linux); raises OSError where there is none by that name."""
+    return ctypes.CDLL("libc.so.6")
+
+
 def cap_malloc_arenas(count: int = BOT_MALLOC_ARENAS) -> bool:
     """Let glibc's malloc create at most `count` arenas; False where that is not possible.
 
@@ -22,5 +27,5 @@ def cap_malloc_arenas(count: int = BOT_MALLOC_ARENAS) -> bool:
     answers in the same time). Call it before the threads start: a thread keeps its arena.
     """
     with contextlib.suppress(OSError, AttributeError):
-        return bool(ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, count))
+        return bool(libc().mallopt(_M_ARENA_MAX, count))
     return False

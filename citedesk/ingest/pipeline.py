@@ -119,7 +119,6 @@ class Ingester:
         by_article: dict[str, list[BaseNode]] = {article.id: [] for article in fresh}
         for node in nodes:
             by_article[str(node.ref_doc_id)].append(node)
-        del nodes  # each commit below lets its articles' nodes go
         pending: list[int] = []  # indices whose outcome waits for the group's commit
 
         def commit() -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
+
+from citedesk.process import libc
 
 
 def give_back_freed_memory(*, collect: bool = True) -> None:
@@ -18,4 +19,4 @@ def give_back_freed_memory(*, collect: bool = True) -> None:
     if collect:
         gc.collect()
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        libc().malloc_trim(0)

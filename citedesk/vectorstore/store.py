@@ -143,10 +143,6 @@ class ArticleRecord(BaseModel):
         return {key: value for key, value in fields.items() if value is not None}
 
 
-def chunk_id_prefix(article_id: str) -> str:
-    return hashlib.sha1(article_id.encode()).hexdigest()[:16]
-
-
 def chunk_id(article_id: str, content_hash: str, index: int) -> str:
     """A chunk's id names its article and the article's version: `<prefix>-<hash>-<index>`."""
     return f"{_version_of(article_id, content_hash)}-{index}"
@@ -159,7 +155,7 @@ def embed_content(record: ArticleRecord, text: str) -> str:
 
 
 def _version_of(article_id: str, content_hash: str) -> str:
-    return f"{chunk_id_prefix(article_id)}-{content_hash[:12]}"
+    return f"{hashlib.sha1(article_id.encode()).hexdigest()[:16]}-{content_hash[:12]}"
 
 
 class ArticleStore:
