@@ -185,3 +185,50 @@ def test_spellings_are_added_in_the_same_order_in_every_process() -> None:
         for seed in range(1, 6)
     }
     assert len(outputs) == 1 and "baerbock" in outputs.pop()
+
+
+def test_short_names_get_no_unrelated_spellings() -> None:
+    """A name's spellings share its consonants and are a couple of edits away: Putin is not
+    Patna or Pitton, nor Russia Ross, and a name the corpus uses is not another one (German,
+    Herman); typos and transliterations still find theirs."""
+    vocabulary = Vocabulary(
+        [
+            "Putin met officials in Patna. Mr Pitton and Ms Ross were there from Russia.",
+            "The German envoy spoke to Herman Smith in Kiev, which Ukrainians spell Kyiv.",
+            "Annalena Baerbock flew on.",
+        ]
+    )
+    assert vocabulary.expand("Putin Russia German") == []
+    assert "kiev" in vocabulary.expand("Kyiv")
+    assert "baerbock" in vocabulary.expand("Birbock")
+
+
+def test_a_question_is_embedded_once(desk: Desk) -> None:
+    """The engine adds the names' spellings and embeds that text; retrieval must not expand it
+    again and embed it a second time (a third of the questions paid two model calls)."""
+    from llama_index.core.instrumentation import get_dispatcher
+    from llama_index.core.instrumentation.event_handlers import BaseEventHandler
+    from llama_index.core.instrumentation.events import BaseEvent
+    from llama_index.core.instrumentation.events.embedding import EmbeddingStartEvent
+
+    class CountEmbeddings(BaseEventHandler):
+        calls: int = 0
+
+        def handle(self, event: BaseEvent, **kwargs: object) -> None:
+            if isinstance(event, EmbeddingStartEvent):
+                self.calls += 1
+
+    counter = CountEmbeddings()
+    root = get_dispatcher()
+    root.add_event_handler(counter)
+    questions = [
+        "What did the German foreign minister say on Tuesday about Russia?",
+        "Did Birbock and Lavrof meet in Moskow?",
+        "What is Putin's plan for Ukraine?",
+    ]
+    try:
+        for question in questions:
+            desk.ask(question)
+    finally:
+        root.event_handlers.remove(counter)
+    assert counter.calls == len(questions)

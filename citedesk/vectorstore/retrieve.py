@@ -225,10 +225,13 @@ class HybridRetriever(BaseRetriever):
         self.refresh()
         if self._fusion is None:
             return []
-        query = query_bundle.query_str
-        variants = self.vocabulary.expand(query)
-        if variants:  # the caller's embedding, if any, was of the text without them
-            query_bundle = QueryBundle(f"{query} {' '.join(variants)}")
+        # A caller that brings the query's embedding chose its text (the engine adds the names'
+        # spellings itself); expanding it again would add the spellings' own variants and make
+        # llama-index embed that text anew: a second model call for a third of the questions.
+        if query_bundle.embedding is None:
+            query = query_bundle.query_str
+            if variants := self.vocabulary.expand(query):
+                query_bundle = QueryBundle(f"{query} {' '.join(variants)}")
         results = self._fusion.retrieve(query_bundle)
         # Chunks of an uncommitted or replaced version are never returned.
         return [

@@ -94,6 +94,10 @@ def name_pairs(text: str) -> list[str]:
     return found
 
 
+# Most edits between a name and a spelling with the same consonant skeleton (Kiev, Kyiv: 2).
+_SKELETON_EDITS = 2
+
+
 def _close_spelling(typed: str, known: str) -> bool:
     """Could `known` be what was meant by `typed`: the same consonants (McCane, McCain), or a
     letter or two off (two only in a long word: Schultz, Scholz)."""
@@ -247,18 +251,25 @@ class Vocabulary:
         limit = 1 if known or len(word) < 7 else 2
         # Typos keep the name's shape: the same consonant skeleton (Birbock, Baerbock), or a
         # letter or two added, dropped, changed or swapped (optimal string alignment distance).
+        # A shared skeleton alone is too loose for short ones (Putin: Patna, Pitton; Russia:
+        # Ross): the spelling must also be within a couple of edits.
         found = [
             candidate
             for candidate in self._by_initial.get(word[0], [])
-            if candidate != word and len(shape) >= 2 and skeleton(candidate) == shape
+            if candidate != word
+            and len(shape) >= 2
+            and skeleton(candidate) == shape
+            and OSA.distance(word, candidate, score_cutoff=_SKELETON_EDITS) <= _SKELETON_EDITS
         ]
         if len(word) >= 5:
             for candidate, distance, _ in process.extract(
                 word, self._proper_list, scorer=OSA.distance, score_cutoff=limit, limit=None
             ):
-                # A different first letter is one typo too many for a short name.
+                # A different first letter is one typo too many for a short name, and for a
+                # name the corpus uses it is another name (German, Herman).
                 same_start = candidate[0] == word[0]
-                if candidate != word and (same_start or (distance <= 1 and len(word) >= 6)):
+                typo = not known and distance <= 1 and len(word) >= 6
+                if candidate != word and (same_start or typo):
                     found.append(candidate)
         found = list(dict.fromkeys(found))
         return sorted(found)
