@@ -21,7 +21,7 @@ from rich.text import Text
 
 from citedesk.errors import BadInputError, CitedeskError
 from citedesk.paths import SAMPLE_CORPUS
-from citedesk.process import tune_malloc_for_bot
+from citedesk.process import cap_malloc_arenas
 from citedesk.version import __version__
 
 # Heavy modules load inside the commands that need them, so that --help, --version and usage
@@ -477,7 +477,7 @@ def bot() -> None:
     def body() -> None:
         from citedesk.bot.app import run_bot
 
-        tune_malloc_for_bot()  # before the Desk and the bot start their threads
+        cap_malloc_arenas()  # before the Desk and the bot start their threads
         # The bot's own messages (startup, feed polls, errors) are worth seeing; libraries' are not.
         logging.getLogger("citedesk").setLevel(logging.INFO)
         settings = get_settings()

@@ -9,9 +9,9 @@ import pytest
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
-def test_the_malloc_settings_are_taken_by_glibc() -> None:
-    # In a child: the settings hold for the rest of a process, and the suite's own must stay as is.
-    code = "from citedesk.process import tune_malloc_for_bot; print(tune_malloc_for_bot())"
+def test_the_arena_cap_is_taken_by_glibc() -> None:
+    # In a child: the cap holds for the rest of a process, and the suite's own must stay as is.
+    code = "from citedesk.process import cap_malloc_arenas; print(cap_malloc_arenas(2))"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
