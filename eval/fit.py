@@ -5,8 +5,9 @@
 
 Every candidate sentence of every answerable dev question is a training row: its features and
 whether it holds a gold phrase. A logistic regression (numpy, L2) gives the weights. The threshold
-is the highest that wrongly refuses at most MAX_WRONG_REFUSALS of the answerable dev questions;
-its abstention precision and recall on dev are printed. Writes citedesk/answering/_weights.py.
+is the highest that wrongly refuses at most MAX_WRONG_REFUSALS of the answerable dev questions
+that the vetoes let through; its abstention precision and recall on dev (vetoes included) are
+printed. Writes citedesk/answering/_weights.py.
 The test split is never read here.
 """
 
@@ -27,7 +28,8 @@ from citedesk.settings import Settings
 
 WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "citedesk" / "answering" / "_weights.py"
 # The target is 5% on questions nobody tuned for; the weights were fitted on these same dev
-# questions, so their scores are optimistic: keep half the budget as a margin.
+# questions, so their scores are optimistic: the threshold gets half of it, over the questions
+# the vetoes pass (on dev the vetoes refuse another 2.2%; 4.1% in all when this was written).
 MAX_WRONG_REFUSALS = 0.025
 L2 = 1e-3
 CALIBRATION_FEATURES = ("dense", "lexical_all", "lexical_asked", "unknown_share")
@@ -171,9 +173,14 @@ def main() -> None:
     tops = [(abstain, found, top(f), vetoed) for abstain, found, f, vetoed in per_item]
     answerable = [t for t in tops if not t[0]]
     unanswerable = [t for t in tops if t[0]]
+    # The vetoes (a name no article uses, a best sentence about something else) refuse what they
+    # refuse at any threshold: the budget is the threshold's own, over the questions they pass.
+    # Counted together, the vetoes of a few misspelled or aliased names (Blincoln, Bangalore)
+    # used the whole budget, and the threshold could refuse nothing (9 of 40 unanswerable).
+    passed = [t for t in answerable if not t[3]]
     best = 0.0
     for threshold in np.arange(0.02, 0.99, 0.01):
-        refused = sum(1 for t in answerable if t[2] < threshold or t[3]) / len(answerable)
+        refused = sum(1 for t in passed if t[2] < threshold) / len(passed)
         if refused <= MAX_WRONG_REFUSALS:
             best = float(threshold)
     abstained = [t for t in tops if t[2] < best or t[3]]

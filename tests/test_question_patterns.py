@@ -232,3 +232,18 @@ def test_a_question_is_embedded_once(desk: Desk) -> None:
     finally:
         root.event_handlers.remove(counter)
     assert counter.calls == len(questions)
+
+
+def test_an_answer_is_what_the_question_does_not_already_say() -> None:
+    """A one-word name answers "who" ("Tapibai"), and the question's own name, date or number
+    does not ("Tilak" for "Who was Tilak's wife?", 2017 for "When did the 2017 talks end?")."""
+    from citedesk.answering.extractive import answer_type_match
+
+    wife = "and who was Tilak's wife?"
+    assert answer_type_match(wife, "In 1871, Tilak was married to Tapibai when he was 16.") == 1.0
+    assert answer_type_match(wife, "Tilak and Gokhale Paes met there.") == 1.0
+    assert answer_type_match(wife, "The reformer was close to Tilak.") == 0.0
+    talks = "When did the 2017 talks end?"
+    assert answer_type_match(talks, "The 2017 talks were long.") == 0.0
+    assert answer_type_match(talks, "The talks ended in March.") == 1.0
+    assert answer_type_match("What did Zelensky say?", "He said no.") == 1.0

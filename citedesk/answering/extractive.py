@@ -41,7 +41,7 @@ import numpy as np
 
 from citedesk.answering import _weights
 from citedesk.answering.dates import TimeFrame
-from citedesk.vectorstore.terms import Vocabulary, content_stems, stem, words
+from citedesk.vectorstore.terms import STOPWORDS, Vocabulary, content_stems, stem, words
 
 FEATURES = (
     "dense",
@@ -182,7 +182,9 @@ _ANSWER_TYPES = [
     ),
     (
         re.compile(r"\b(who|whom|whose)\b", re.I),
-        re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+"),
+        # A capitalised word that does not start the sentence (one word is a name too:
+        # "Tilak was married to Tapibai").
+        re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*"),
     ),
     (
         re.compile(r"\b(where|which (city|country|place|state|town))\b", re.I),
@@ -211,11 +213,20 @@ _ANSWER_TYPES = [
 
 def answer_type_match(question: str, text: str) -> float:
     """1 when the question asks for a kind of answer (a date, number, person, place) and the
-    sentence holds one; 0 when it does not; 0.5 when the question asks for no such kind."""
+    sentence holds one; 0 when it does not; 0.5 when the question asks for no such kind.
+
+    An answer is something the question does not already say: in "Who was Tilak's wife?" the
+    name Tilak is no answer, nor 2017 in "When did the 2017 talks end?"."""
     wanted = [shape for asks, shape in _ANSWER_TYPES if asks.search(question)]
     if not wanted:
         return 0.5
-    return 1.0 if any(shape.search(text) for shape in wanted) else 0.0
+    asked = set(words(question))
+    for shape in wanted:
+        for match in shape.finditer(text):
+            content = {word for word in words(match.group()) if word not in STOPWORDS}
+            if not content or not content <= asked:
+                return 1.0
+    return 0.0
 
 
 def probability(features: dict[str, float]) -> float:
