@@ -158,6 +158,26 @@ def test_three_places_and_a_neighbour_in_the_same_paragraph_joins_its_lead() -> 
     assert facts[0].continuation is neighbour and facts[1].continuation is None
 
 
+def test_one_article_s_close_sentences_are_two_facts_another_article_s_the_same() -> None:
+    """Two close sentences of one article say different things ("bright red as oxygen
+    imparts...", "bright red when oxygenated and dark red when deoxygenated"): both are quoted.
+    The same closeness from another article is the same fact reported again: a corroboration."""
+    import numpy as np
+
+    from citedesk.answering.extractive import select_facts
+
+    lead = _sentence("a", 0, 40, 0.99, 0)
+    close = _sentence("a", 300, 340, 0.98, 1)  # another paragraph of the same article
+    close.vector = np.zeros(8)
+    close.vector[[0, 1]] = [0.9, np.sqrt(1 - 0.81)]  # cosine 0.9 with the lead
+    elsewhere = _sentence("b", 0, 40, 0.97, 0)
+    elsewhere.vector = close.vector.copy()
+    elsewhere.vector[[0, 1]] = [0.9, -np.sqrt(1 - 0.81)]  # cosine 0.9 with the lead, not close
+    facts = select_facts([lead, close, elsewhere], threshold=0.5, max_facts=3)
+    assert [fact.lead for fact in facts] == [lead, close]
+    assert facts[0].corroborating == [elsewhere]
+
+
 def test_a_chunk_found_by_both_retrievers_is_fused_once_with_both_ranks(
     engine: AnswerEngine,
 ) -> None:

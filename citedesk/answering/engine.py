@@ -251,9 +251,6 @@ class AnswerEngine:
                 if (record.id, start) in found:
                     continue
                 previous = spans[index - 1] if index else None
-                context = record.title
-                if previous:
-                    context += " " + record.text[previous[0] : previous[1]]
                 found[(record.id, start)] = Sentence(
                     article_id=record.id,
                     start=start,
@@ -261,7 +258,8 @@ class AnswerEngine:
                     text=record.text[start:end],
                     chunk_rank=rank,
                     vector=vectors[index],
-                    context=context,
+                    title=record.title,
+                    previous_text=record.text[previous[0] : previous[1]] if previous else "",
                     published=record.published,
                     previous_vector=vectors[index - 1] if index else None,
                     starts_paragraph=_starts_paragraph(record.text, start),

@@ -84,7 +84,8 @@ class Sentence:
     text: str
     chunk_rank: int
     vector: np.ndarray
-    context: str = ""
+    title: str = ""  # the article's
+    previous_text: str = ""  # the sentence before it in the article, if any
     published: str | None = None
     previous_vector: np.ndarray | None = None  # the sentence before it in the article, if known
     starts_paragraph: bool = True  # False when the sentence before it is in the same paragraph
@@ -94,6 +95,11 @@ class Sentence:
     @property
     def dense(self) -> float:
         return self.features.get("dense", 0.0)
+
+    @property
+    def context(self) -> str:
+        """What a reader has just read: the title and the sentence before."""
+        return f"{self.title} {self.previous_text}" if self.previous_text else self.title
 
 
 @dataclass
@@ -247,10 +253,19 @@ def score_sentences(
 
     `article_stems` maps an article id to the stems of its whole text, or at least those of
     them that are the question's (default: the stems of its sentences here only)."""
+    # Each text is stemmed once per question: a sentence is also the next one's context, and
+    # every sentence of an article shares its title.
+    stemmed: dict[str, frozenset[str]] = {}
+
+    def stems_of(text: str) -> frozenset[str]:
+        if text not in stemmed:
+            stemmed[text] = frozenset(content_stems(text))
+        return stemmed[text]
+
     if article_stems is None:
         gathered: dict[str, set[str]] = {}
         for sentence in sentences:
-            gathered.setdefault(sentence.article_id, set()).update(content_stems(sentence.text))
+            gathered.setdefault(sentence.article_id, set()).update(stems_of(sentence.text))
         article_stems = gathered
     article_coverage = {
         article_id: terms.coverage(stems) for article_id, stems in article_stems.items()
@@ -264,7 +279,7 @@ def score_sentences(
         for rank, vector in chunk_vectors.items()
     }
     for sentence in sentences:
-        stems = set(content_stems(sentence.text))  # stemmed once: the hot part of a question
+        stems = stems_of(sentence.text)
         lexical = terms.coverage(stems)
         sentence.features = {
             "dense": float(np.dot(query_vector, sentence.vector)),
@@ -272,7 +287,9 @@ def score_sentences(
             "lexical": lexical,
             "lexical_all": lexical * (1.0 - terms.unknown_share),
             "lexical_asked": terms.asked_coverage(stems),
-            "lexical_context": terms.coverage(stems | set(content_stems(sentence.context))),
+            "lexical_context": terms.coverage(
+                stems | stems_of(sentence.title) | stems_of(sentence.previous_text)
+            ),
             "chunk_rank": 1.0 / (1.0 + sentence.chunk_rank),
             "unknown_share": terms.unknown_share,
             "answer_type": answer_type_match(terms.question, sentence.text),
@@ -363,7 +380,13 @@ def _word_runs(text: str) -> set[tuple[str, ...]]:
 def _same_fact(facts: Sequence[Fact], sentence: Sentence) -> Fact | None:
     runs = _word_runs(sentence.text)
     for fact in facts:
-        similar = float(np.dot(fact.lead.vector, sentence.vector)) >= SAME_FACT_SIMILARITY
+        # Only another article's sentence is the same fact by its meaning: one article's
+        # sentences on a topic say different things about it ("bright red when oxygenated"
+        # after "arterial blood is bright red"), and it repeats a passage only word for word.
+        similar = (
+            fact.lead.article_id != sentence.article_id
+            and float(np.dot(fact.lead.vector, sentence.vector)) >= SAME_FACT_SIMILARITY
+        )
         if similar or runs & _word_runs(fact.lead.text):
             return fact
     return None

@@ -85,7 +85,8 @@ class VerifiedQuotes(BaseNodePostprocessor):
                         text=text[start - base : end - base],
                         chunk_rank=rank,
                         vector=vectors[index],
-                        context=f"{title} {previous if index else ''}",
+                        title=title,
+                        previous_text=previous if index else "",
                         published=node.metadata.get("published"),
                     )
                 )

@@ -94,8 +94,10 @@ def name_pairs(text: str) -> list[str]:
     return found
 
 
-# Most edits between a name and a spelling with the same consonant skeleton (Kiev, Kyiv: 2).
+# Most edits between a name and a spelling with the same consonant skeleton (Kiev, Kyiv: 2),
+# and for a long name a third of its letters (Bangalore, Bengaluru: 3 of 9): vowels drift.
 _SKELETON_EDITS = 2
+_SKELETON_EDIT_SHARE = 1 / 3
 
 
 def _close_spelling(typed: str, known: str) -> bool:
@@ -248,6 +250,7 @@ class Vocabulary:
         if known and word not in self.proper_nouns:
             return []
         shape = skeleton(word)
+        edits = max(_SKELETON_EDITS, int(len(word) * _SKELETON_EDIT_SHARE))
         limit = 1 if known or len(word) < 7 else 2
         # Typos keep the name's shape: the same consonant skeleton (Birbock, Baerbock), or a
         # letter or two added, dropped, changed or swapped (optimal string alignment distance).
@@ -259,7 +262,7 @@ class Vocabulary:
             if candidate != word
             and len(shape) >= 2
             and skeleton(candidate) == shape
-            and OSA.distance(word, candidate, score_cutoff=_SKELETON_EDITS) <= _SKELETON_EDITS
+            and OSA.distance(word, candidate, score_cutoff=edits) <= edits
         ]
         if len(word) >= 5:
             for candidate, distance, _ in process.extract(
