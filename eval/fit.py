@@ -8,7 +8,7 @@ whether it holds a gold phrase. A logistic regression (numpy, L2) gives the weig
 is the highest that wrongly refuses at most MAX_WRONG_REFUSALS of the answerable dev questions
 that the vetoes let through; its abstention precision and recall on dev (vetoes included) are
 printed. Writes citedesk/answering/_weights.py.
-The test split is never read here.
+The held-out splits (test, unseen) are never read here.
 """
 
 from __future__ import annotations
@@ -117,8 +117,8 @@ def main() -> None:
         help="Fit without this feature (its weight 0), to measure what it adds; repeatable.",
     )
     args = parser.parse_args()
-    if any("test" in path.name for path in args.dev):
-        sys.exit("refusing to fit on a test split")
+    if any("test" in path.name or "unseen" in path.name for path in args.dev):
+        sys.exit("refusing to fit on a held-out split")
     items = [item for path in args.dev for item in load_items(path)]
     if args.corpora:
         items = [item for item in items if item.corpus in args.corpora.split(",")]

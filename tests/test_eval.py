@@ -59,3 +59,33 @@ def test_malformed_eval_line_is_named(tmp_path: Path) -> None:
     bad.write_text('{"question": "ok?", "abstain": true}\n{"question": "no gold"}\n')
     with pytest.raises(BadInputError, match=r"bad.jsonl:2"):
         load_items(bad)
+
+
+@pytest.mark.parametrize("held_out", ["test_v2.jsonl", "unseen_v3.jsonl"])
+def test_fitting_and_cross_validation_refuse_the_held_out_sets(held_out: str) -> None:
+    """Weights and feature choices come from dev alone: the tools will not read a held-out set."""
+    import subprocess
+    import sys
+
+    for tool in ("fit.py", "cv.py"):
+        done = subprocess.run(
+            [sys.executable, str(EVAL / tool), str(EVAL / held_out), "--data-dir", "nowhere"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode != 0 and "refusing" in done.stderr, (tool, done.stderr[-300:])
+
+
+def test_a_few_questions_either_way_are_noise() -> None:
+    """The sign test cross-validation reports: 5 against 7 is a coin; 12 against 1 is not."""
+    import sys
+
+    sys.path.insert(0, str(EVAL))
+    try:
+        from cv import sign_test  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(EVAL))
+    assert sign_test(5, 7) > 0.5
+    assert sign_test(12, 1) < 0.01
+    assert sign_test(0, 0) == 1.0
