@@ -40,7 +40,10 @@ DISTRACTORS = Path(
 WIKI = Path(os.environ.get("CITEDESK_WIKI_CORPUS", ROOT.parent / "evaldata/wiki"))
 # unseen_v3: questions written after the weights were fitted, by helpers who never read the
 # ranking code; never fitted on (a second held-out set, in other hands' styles).
-SPLITS = [ROOT / "eval" / f for f in ("dev_v2.jsonl", "test_v2.jsonl", "unseen_v3.jsonl")]
+# dev_v3: more dev questions (2026-12-06), fitted on with dev_v2.
+SPLITS = [
+    ROOT / "eval" / f for f in ("dev_v2.jsonl", "dev_v3.jsonl", "test_v2.jsonl", "unseen_v3.jsonl")
+]
 
 
 def open_desk(name: str) -> Desk:
@@ -110,7 +113,8 @@ def main() -> None:
         f"({platform.machine()}, Python {platform.python_version()}). Hit rate: an answerable "
         "question has a gold phrase in one of its (at most three) quotes; MRR: by citation "
         "number; abstain accuracy: over all questions, abstaining exactly when the set says so. "
-        "Weights and threshold were fitted on dev only (`eval/fit.py`, over both stores); test "
+        "Weights and threshold were fitted on dev only (dev_v2 and dev_v3; `eval/fit.py`, over "
+        "both stores); test "
         "was never used to choose anything; unseen_v3 was written after the weights, by helpers "
         "who never read the ranking code, and nothing was fitted on it. From `citedesk/answering/_weights.py`: "
         f"{' '.join((_weights.__doc__ or '').split())}\n\n"

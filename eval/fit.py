@@ -1,7 +1,7 @@
 """Fit the evidence model's weights and the abstention threshold on the DEV split only.
 
     .venv/bin/python eval/fit.py --data-dir data/eval/articles --data-dir data/eval/distractors \
-        eval/dev_v2.jsonl
+        eval/dev_v2.jsonl eval/dev_v3.jsonl
 
 Every candidate sentence of every answerable dev question is a training row: its features and
 whether it holds a gold phrase. A logistic regression (numpy, L2) gives the weights. The threshold

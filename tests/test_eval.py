@@ -49,9 +49,11 @@ def test_the_held_out_sets_are_frozen(held_out: str) -> None:
 def test_the_sets_do_not_share_questions() -> None:
     sets = [
         {(item.question, tuple(item.history)) for item in load_items(EVAL / name)}
-        for name in ("dev_v2.jsonl", "test_v2.jsonl", "unseen_v3.jsonl")
+        for name in ("dev_v2.jsonl", "dev_v3.jsonl", "test_v2.jsonl", "unseen_v3.jsonl")
     ]
-    assert not sets[0] & sets[1] and not sets[0] & sets[2] and not sets[1] & sets[2]
+    for first in range(len(sets)):
+        for second in range(first + 1, len(sets)):
+            assert not sets[first] & sets[second], (first, second)
 
 
 def test_malformed_eval_line_is_named(tmp_path: Path) -> None:
