@@ -35,17 +35,26 @@ L2 = 1e-3
 CALIBRATION_FEATURES = ("dense", "lexical_all", "lexical_asked", "unknown_share")
 
 
-def logistic_regression(x: np.ndarray, y: np.ndarray, steps: int = 4000) -> np.ndarray:
-    """Return [bias, weights...] by gradient descent on the mean log-loss plus L2."""
+def logistic_regression(x: np.ndarray, y: np.ndarray, steps: int = 100) -> np.ndarray:
+    """Return [bias, weights...] minimising the mean log-loss plus L2, by Newton's method.
+
+    Gradient descent at a fixed rate did not settle on the calibration's rows (the ranking
+    score runs to about 20): it swung between two solutions, and which one a run stopped on
+    moved the threshold from 0.05 to 0.97 with the same rows. Newton steps converge in a few
+    iterations to the one minimum (the loss is convex)."""
     design = np.hstack([np.ones((len(x), 1)), x])
     weights = np.zeros(design.shape[1])
     # Positives are rare among candidates; weigh the classes equally.
     sample_weight = np.where(y == 1, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9))
-    rate = 1.0
+    penalty = L2 * np.diag(np.r_[0.0, np.ones(design.shape[1] - 1)])
     for _ in range(steps):
-        p = 1 / (1 + np.exp(-design @ weights))
-        gradient = design.T @ ((p - y) * sample_weight) / len(y) + L2 * np.r_[0, weights[1:]]
-        weights -= rate * gradient
+        p = 1 / (1 + np.exp(-np.clip(design @ weights, -500, 500)))
+        gradient = design.T @ ((p - y) * sample_weight) / len(y) + penalty @ weights
+        curvature = (design * (sample_weight * p * (1 - p))[:, None]).T @ design / len(y)
+        step = np.linalg.solve(curvature + penalty + 1e-12 * np.eye(len(weights)), gradient)
+        weights -= step
+        if np.abs(step).max() < 1e-9:
+            break
     return weights
 
 
