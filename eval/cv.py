@@ -6,15 +6,15 @@
 Fitting on dev and scoring dev says how well the model remembers dev; a new feature always looks
 a little better that way. Here every dev question is scored by a model fitted on the other folds
 (the same question in every store falls in one fold), for several fold splits, once with all
-features and once without the named ones (or with only them dropped from the baseline). The
+features and once without the named ones. The
 score is the share of answerable questions whose gold sentence ranks in the first three
 candidates, and their MRR. Questions that one variant gets and the other does not are counted
 per split, with a two-sided sign test over the first split: a difference of a few questions
 either way is noise.
 
 A feature to try is added to `FEATURES` and `score_sentences` with weight 0 in `_weights.py`,
-then compared here without it; `eval/fit.py` fits the weights once it is kept. The test split is
-never read here.
+then compared here without it; `eval/fit.py` fits the weights once it is kept. The held-out
+splits (test, unseen) are never read here.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,48 +29,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fit import pairwise_regression
+from fit import Candidates, gather, pairwise_regression
 
-from citedesk.answering.evaluation import conversation, holds_gold, load_items
+from citedesk.answering.evaluation import load_items
 from citedesk.answering.extractive import FEATURES
-from citedesk.desk import Desk
-from citedesk.settings import Settings
-
-
-@dataclass
-class Candidates:
-    """One dev question's candidate sentences in one store: features and gold labels."""
-
-    question: int
-    features: np.ndarray
-    gold: np.ndarray
-
-
-def gather(dev: list[Path], data_dirs: list[Path]) -> list[Candidates]:
-    """Rank every answerable dev question's candidates in every store (current weights)."""
-    items = [item for path in dev for item in load_items(path)]
-    found: list[Candidates] = []
-    for data_dir in data_dirs:
-        desk = Desk.open(Settings(_env_file=None, CITEDESK_DATA_DIR=data_dir))  # type: ignore[call-arg]
-        engine = desk.engine
-        for number, item in enumerate(items):
-            history = conversation(desk, item)  # asked even for unanswerable items: same state
-            if item.abstain:
-                continue
-            ranked = engine.evidence(
-                engine.check_question(item.question), history, today=item.asked_on
-            ).ranked
-            found.append(
-                Candidates(
-                    number,
-                    np.array([[s.features[name] for name in FEATURES] for s in ranked]).reshape(
-                        len(ranked), len(FEATURES)
-                    ),
-                    np.array([holds_gold(s.text, item.gold) for s in ranked], dtype=bool),
-                )
-            )
-        desk.close()
-    return found
 
 
 def gold_ranks(data: list[Candidates], dropped: set[str], seed: int, folds: int) -> list[int]:
@@ -119,7 +80,8 @@ def main() -> None:
     args = parser.parse_args()
     if any("test" in path.name or "unseen" in path.name for path in args.dev):
         sys.exit("refusing to cross-validate on a held-out split")
-    data = gather(args.dev, args.data_dir)
+    items = [item for path in args.dev for item in load_items(path)]
+    data = [c for c in gather(items, args.data_dir) if not c.abstain]
     print(f"{len(data)} answerable question-store pairs, {args.folds} folds, {args.splits} splits")
     variants = {"all features": set(), f"without {', '.join(args.without)}": set(args.without)}
     results = {

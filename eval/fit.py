@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from citedesk.answering.evaluation import conversation, holds_gold, load_items
+from citedesk.answering.evaluation import EvalItem, conversation, holds_gold, load_items
 from citedesk.answering.extractive import FEATURES, MIN_DENSE
 from citedesk.desk import Desk
 from citedesk.settings import Settings
@@ -93,6 +95,54 @@ def pairwise_regression(
     return np.r_[calibration[0], combined]
 
 
+@dataclass
+class Candidates:
+    """One dev question's candidate sentences in one store, best first (current weights)."""
+
+    question: int  # the item's number among the dev items: the same in every store
+    abstain: bool  # the set says the articles do not answer it
+    features: np.ndarray  # a row per candidate, a column per name in FEATURES
+    gold: np.ndarray  # per candidate: whether it holds a gold phrase
+    vetoed: bool  # refused whatever the threshold (an unknown name, or nothing on topic)
+
+
+def gather(items: Sequence[EvalItem], data_dirs: Sequence[Path]) -> list[Candidates]:
+    """Rank every dev question's candidates in every store: the same question over a small and
+    a large collection. A follow-up's first questions are asked with the weights in place."""
+    found: list[Candidates] = []
+    for data_dir in data_dirs:
+        settings = Settings(_env_file=None, CITEDESK_DATA_DIR=data_dir)  # type: ignore[call-arg]
+        desk = Desk.open(settings)
+        engine = desk.engine
+        engine.retriever.refresh()
+        for number, item in enumerate(items):
+            history = conversation(desk, item)
+            evidence = engine.evidence(
+                engine.check_question(item.question), history, today=item.asked_on
+            )
+            ranked = evidence.ranked
+            found.append(
+                Candidates(
+                    question=number,
+                    abstain=item.abstain,
+                    features=np.array(
+                        [[s.features[name] for name in FEATURES] for s in ranked]
+                    ).reshape(len(ranked), len(FEATURES)),
+                    # An unanswerable question's candidates are all negatives: they teach
+                    # calibration.
+                    gold=np.array(
+                        [not item.abstain and holds_gold(s.text, item.gold) for s in ranked],
+                        dtype=bool,
+                    ),
+                    vetoed=bool(evidence.unknown_names)
+                    or not ranked
+                    or ranked[0].dense < MIN_DENSE,
+                )
+            )
+        desk.close()
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -131,55 +181,26 @@ def main() -> None:
     items = [item for path in args.dev for item in load_items(path)]
     if args.corpora:
         items = [item for item in items if item.corpus in args.corpora.split(",")]
-    rows: list[list[float]] = []
-    labels: list[int] = []
-    groups: list[int] = []
-    per_item: list[tuple[bool, bool, list[dict[str, float]], bool]] = []
-    # Every dev question once per store: the same question over a small and a large collection.
-    for data_dir in args.data_dir:
-        settings = Settings(_env_file=None, CITEDESK_DATA_DIR=data_dir)  # type: ignore[call-arg]
-        desk = Desk.open(settings)
-        engine = desk.engine
-        engine.retriever.refresh()
-        for item in items:
-            history = conversation(desk, item)
-            evidence = engine.evidence(
-                engine.check_question(item.question), history, today=item.asked_on
-            )
-            ranked = evidence.ranked
-            vetoed = bool(evidence.unknown_names) or not ranked or ranked[0].dense < MIN_DENSE
-            features = [s.features for s in ranked]
-            found = False
-            for sentence in ranked:
-                # An unanswerable question's candidates are all negatives: they teach calibration.
-                label = not item.abstain and holds_gold(sentence.text, item.gold)
-                found = found or label
-                rows.append([sentence.features[name] for name in FEATURES])
-                labels.append(int(label))
-                groups.append(len(per_item))
-            per_item.append((item.abstain, found, features, vetoed))
-        desk.close()
-    x, y = np.array(rows), np.array(labels, dtype=float)
+    per_item = gather(items, args.data_dir)
+    x = np.vstack([c.features for c in per_item])
+    y = np.concatenate([c.gold for c in per_item]).astype(float)
+    groups = np.concatenate([np.full(len(c.gold), i) for i, c in enumerate(per_item)])
     for name in args.drop:  # a zero column gets a zero weight
         x[:, FEATURES.index(name)] = 0.0
     weights = (
-        pairwise_regression(x, y, np.array(groups))
+        pairwise_regression(x, y, groups)
         if args.objective == "pairwise"
         else logistic_regression(x, y)
     )
     print(f"{len(items)} dev items, {len(y)} candidate rows, {int(y.sum())} positive")
     print("bias", round(weights[0], 3), dict(zip(FEATURES, np.round(weights[1:], 3), strict=True)))
 
-    def top(features: list[dict[str, float]]) -> float:
-        if not features:
+    def top(features: np.ndarray) -> float:
+        if not len(features):
             return 0.0
-        z = [
-            weights[0] + sum(w * f[n] for w, n in zip(weights[1:], FEATURES, strict=True))
-            for f in features
-        ]
-        return float(1 / (1 + np.exp(-max(z))))
+        return float(1 / (1 + np.exp(-(weights[0] + features @ weights[1:]).max())))
 
-    tops = [(abstain, found, top(f), vetoed) for abstain, found, f, vetoed in per_item]
+    tops = [(c.abstain, bool(c.gold.any()), top(c.features), c.vetoed) for c in per_item]
     answerable = [t for t in tops if not t[0]]
     unanswerable = [t for t in tops if t[0]]
     # The vetoes (a name no article uses, a best sentence about something else) refuse what they
