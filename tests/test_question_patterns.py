@@ -10,10 +10,11 @@ from datetime import date
 import pytest
 
 from citedesk.answering.dates import time_frame
+from citedesk.answering.extractive import QueryTerms
 from citedesk.answering.models import Turn
 from citedesk.answering.question import normalize_question
 from citedesk.desk import Desk
-from citedesk.vectorstore.terms import Vocabulary
+from citedesk.vectorstore.terms import Vocabulary, content_stems
 
 
 def quotes(desk: Desk, question: str, history: list[Turn] | None = None) -> str:
@@ -71,6 +72,43 @@ def test_typos_are_corrected_to_the_corpus_spelling() -> None:
     # Words the corpus uses, and words that are no typo of its names, stay as typed.
     assert vocabulary.corrected("what did lavrov say") == "what did lavrov say"
     assert vocabulary.corrected("Who won the cello prize?") == "Who won the cello prize?"
+
+
+def test_typos_of_ordinary_words_are_corrected_to_the_corpus_word() -> None:
+    """A misspelled ordinary word is matched too, not only names; a word of English that the
+    corpus does not use is another subject, not a typo, and stays as typed."""
+    vocabulary = Vocabulary(
+        [
+            "James Chadwick discovered the neutron in 1932.",
+            "Robert Hooke first saw cells through a microscope in 1665.",
+            "Newton's third law: every action has an equal and opposite reaction.",
+            "Meta's app Thread launched in July.",
+        ]
+    )
+    assert vocabulary.corrected("Who discoverd the nuetron?") == "Who discovered the neutron?"
+    assert vocabulary.corrected("who first saw cels") == "who first saw cells"
+    # One letter swapped is one edit from the word, more than the name Thread's two.
+    assert vocabulary.corrected("newton's thrid law") == "newton's third law"
+    # English words, one letter from a corpus word: a question about something else.
+    assert vocabulary.corrected("Who plays the cello?") == "Who plays the cello?"
+    assert vocabulary.corrected("Who saw the cell?") == "Who saw the cell?"
+
+
+def test_a_typo_of_an_ordinary_word_counts_as_that_word() -> None:
+    """The sentence that says "neutron" covers a question that says "nuetron"; before, the typo
+    counted as a word no article uses, and lowered every candidate's score alike."""
+    vocabulary = Vocabulary(["James Chadwick discovered the neutron in 1932."])
+    terms = QueryTerms("When was the nuetron discovered?", vocabulary)
+    assert terms.unknown_share == 0.0
+    assert terms.coverage(content_stems("Chadwick discovered the neutron in 1932.")) > 0.5
+
+
+def test_a_name_with_a_letter_out_of_place_is_found() -> None:
+    """Ghandi is two edits from Gandhi, one letter moved: the same letters, the same start."""
+    vocabulary = Vocabulary(["Mohandas Karamchand Gandhi was born in Porbandar."])
+    assert vocabulary.unknown_names("Where was Mahatma Ghandi born?") == []
+    assert vocabulary.corrected("Where was Ghandi born?") == "Where was Gandhi born?"
+    assert vocabulary.unknown_names("Where was Mahatma Ghanda born?") == ["Mahatma Ghanda"]
 
 
 def test_a_misspelled_full_name_is_corrected_as_a_whole() -> None:

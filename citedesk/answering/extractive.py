@@ -134,10 +134,13 @@ class QueryTerms:
                 continue
             seen.add(stems[0])
             variants = vocabulary.variants(word)
-            weight = vocabulary.idf(stems[0])
             if not variants and not vocabulary.document_frequency(word):
-                unknown += weight
-                continue
+                fixed = vocabulary.correction(word)  # a typo of a word the corpus uses
+                if fixed is None:
+                    unknown += vocabulary.idf(stems[0])
+                    continue
+                stems = [stem(fixed)]
+            weight = vocabulary.idf(stems[0])
             spellings = {stems[0], *(stem(variant) for variant in variants)}
             self.groups.append((spellings, weight))
             if word not in vocabulary.proper_nouns and not variants:

@@ -47,6 +47,16 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Words of English (pyspellchecker's list, about 160,000), so that a word no article uses
+    is told apart from a typo: "cello" or "hurl" is a word, "nuetron" is not. Read on first use:
+    only a question with a word that the corpus does not use needs it."""
+    from spellchecker import SpellChecker
+
+    return frozenset(SpellChecker(language="en").word_frequency.keys())
+
+
 def words(text: str) -> list[str]:
     """Return lower-case word tokens without possessive endings."""
     found = []
@@ -108,6 +118,15 @@ def _close_spelling(typed: str, known: str) -> bool:
     if skeleton(typed) == skeleton(known) and len(skeleton(typed)) >= 2:
         return True
     return OSA.distance(typed, known, score_cutoff=2) <= (2 if len(typed) >= 7 else 1)
+
+
+def _misplaced_letter(typed: str, known: str) -> bool:
+    """Are these the same letters, one of them moved (Ghandi, Gandhi)?"""
+    return len(typed) >= 5 and typed[0] == known[0] and sorted(typed) == sorted(known)
+
+
+# Most edits between a typo of an ordinary word and the word: one in a short word, two in a long.
+_WORD_TYPO_EDITS = ((8, 2), (4, 1))
 
 
 class VocabularyCounts:
@@ -227,6 +246,7 @@ class Vocabulary:
         # Spellings found per word: a question asks for each of its words three or four times
         # (correcting, expanding, weighting, retrieving), each a fuzzy search of every name.
         self._variants: dict[str, tuple[str, ...]] = {}
+        self._corrections: dict[str, str | None] = {}
 
     def document_frequency(self, word: str) -> int:
         return self._df.get(stem(word.lower()), 0)
@@ -266,16 +286,46 @@ class Vocabulary:
         ]
         if len(word) >= 5:
             for candidate, distance, _ in process.extract(
-                word, self._proper_list, scorer=OSA.distance, score_cutoff=limit, limit=None
+                word, self._proper_list, scorer=OSA.distance, score_cutoff=2, limit=None
             ):
                 # A different first letter is one typo too many for a short name, and for a
                 # name the corpus uses it is another name (German, Herman).
                 same_start = candidate[0] == word[0]
                 typo = not known and distance <= 1 and len(word) >= 6
-                if candidate != word and (same_start or typo):
+                # One letter put in the wrong place is two edits (Ghandi, Gandhi).
+                near = distance <= limit or (not known and _misplaced_letter(word, candidate))
+                if candidate != word and near and (same_start or typo):
                     found.append(candidate)
         found = list(dict.fromkeys(found))
         return sorted(found)
+
+    def correction(self, word: str) -> str | None:
+        """The corpus word that a typo of an ordinary word stands for ("nuetron" -> "neutron",
+        "blod" -> "blood"), or None.
+
+        Only a word that neither the corpus nor English uses is a typo: "cello" in a corpus
+        about cells is a question about something else, and must stay unknown."""
+        word = word.lower()
+        if word in self._corrections:
+            return self._corrections[word]
+        if len(self._corrections) >= _VARIANTS_KEPT:
+            self._corrections.clear()
+        found: str | None = None
+        limit = next((edits for length, edits in _WORD_TYPO_EDITS if len(word) >= length), 0)
+        # A word the corpus uses in another form ("inaugurate": inaugurated) is no typo either.
+        unknown = word not in self.words and not self._df.get(stem(word))
+        if limit and unknown and word not in english_words():
+            candidates = [
+                (distance, -self._df.get(stem(candidate), 0), candidate)
+                for candidate, distance, _ in process.extract(
+                    word, self._word_list, scorer=OSA.distance, score_cutoff=limit, limit=None
+                )
+                # Two edits only after the same first letter: fewer words are that close.
+                if distance <= 1 or candidate[0] == word[0]
+            ]
+            found = min(candidates)[2] if candidates else None
+        self._corrections[word] = found
+        return found
 
     def corrected(self, text: str) -> str:
         """Return the text with each word the corpus never uses replaced by its closest corpus
@@ -295,11 +345,14 @@ class Vocabulary:
             lower = word.lower()
             if lower in self.words or lower in STOPWORDS:
                 return token
-            variants = self.variants(lower)
-            if not variants:
+            # A name's spellings, or the ordinary word it is a typo of ("thrid": third, not
+            # Thread): the fewest edits away, then the spelling the corpus uses most.
+            spellings = self.variants(lower)
+            if (fixed := self.correction(lower)) is not None:
+                spellings.append(fixed)
+            if not spellings:
                 return token
-            # The fewest edits away; then the spelling the corpus uses most.
-            best = min(variants, key=lambda v: (OSA.distance(lower, v), -self._df.get(stem(v), 0)))
+            best = min(spellings, key=lambda v: (OSA.distance(lower, v), -self._df.get(stem(v), 0)))
             if word[:1].isupper():
                 best = best[:1].upper() + best[1:]
             return best + ending
