@@ -126,3 +126,18 @@ def test_she_is_not_a_person_the_answer_calls_he() -> None:
         "Annalena Baerbock said she wanted an open and honest talk.",
     )
     assert "Sergei Lavrov" not in resolve("what did she say?", [last], PROPER)
+
+
+def test_they_is_not_one_person_of_the_last_question() -> None:
+    """ "They" is the newspapers, the Republicans, the elements: the last question goes with the
+    follow-up, and no name is put in the pronoun's place."""
+    last = turn(
+        "Which newspapers did Bal Gangadhar Tilak start?",
+        "Tilak started two weeklies, Kesari in Marathi and Mahratta in English.",
+    )
+    resolved = resolve("Which languages were they published in?", [last], PROPER)
+    assert resolved == (
+        "Which languages were they published in? (Which newspapers did Bal Gangadhar Tilak start?)"
+    )
+    last = turn("What did Dan Rather predict about Republicans defecting from Trump?")
+    assert "they" in resolve("why would they do that?", [last], PROPER)

@@ -12,8 +12,11 @@ from collections.abc import Collection, Sequence
 from citedesk.answering.models import Turn
 from citedesk.vectorstore.terms import content_stems, stem
 
-_PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their)\b", re.IGNORECASE)
-_POSSESSIVE_PRONOUNS = {"his", "their", "hers"}
+_PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers)\b", re.IGNORECASE)
+# "they" is seldom one person: the newspapers, the Republicans, the US. The last question goes
+# with the follow-up, as for "it", instead of a name put in its place.
+_PLURAL_PRONOUN = re.compile(r"\b(they|them|their|theirs)\b", re.IGNORECASE)
+_POSSESSIVE_PRONOUNS = {"his", "hers"}
 _GENDER = {"he": "he", "him": "he", "his": "he", "she": "she", "her": "she", "hers": "she"}
 _OTHER_REFERENCE = re.compile(
     r"\b(it|its|this|these|those|there|the same)\b|^\s*(and|also|what about|how about)\b",
@@ -206,7 +209,7 @@ def resolve(question: str, history: Sequence[Turn], proper: Collection[str] = ()
     if _OTHER_ONE.search(question) and (other := _other_name(last, proper)):
         return _OTHER_ONE.sub(other, question, count=1)
     if found := _PERSON_PRONOUN.search(question):
-        gender = _GENDER.get(found.group(1).lower())  # "they" says none
+        gender = _GENDER.get(found.group(1).lower())
         name = _subject(last, proper) or _focus_name(last, proper, gender)
         if name:
 
@@ -219,12 +222,15 @@ def resolve(question: str, history: Sequence[Turn], proper: Collection[str] = ()
     named = _named_in_answer(question, last, proper)
     if named:
         context = named[:2]
-        if resolved == question and _OTHER_REFERENCE.search(question):
+        refers = _OTHER_REFERENCE.search(question) or _PLURAL_PRONOUN.search(question)
+        if resolved == question and refers:
             # "which court case created it?": the names it points at, and what "it" was.
             context.append(last.resolved_question)
         return f"{resolved} ({'; '.join(context)})"
     if resolved != question:
         return resolved
-    if _PERSON_PRONOUN.search(question) or _OTHER_REFERENCE.search(question):
+    if any(
+        pattern.search(question) for pattern in (_PERSON_PRONOUN, _PLURAL_PRONOUN, _OTHER_REFERENCE)
+    ):
         return f"{question} ({last.resolved_question})"
     return question
