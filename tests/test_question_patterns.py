@@ -14,7 +14,7 @@ from citedesk.answering.extractive import QueryTerms
 from citedesk.answering.models import Turn
 from citedesk.answering.question import normalize_question
 from citedesk.desk import Desk
-from citedesk.vectorstore.terms import Vocabulary, content_stems
+from citedesk.vectorstore.terms import Vocabulary, content_stems, english_words
 
 
 def quotes(desk: Desk, question: str, history: list[Turn] | None = None) -> str:
@@ -92,6 +92,7 @@ def test_typos_of_ordinary_words_are_corrected_to_the_corpus_word() -> None:
     # English words, one letter from a corpus word: a question about something else.
     assert vocabulary.corrected("Who plays the cello?") == "Who plays the cello?"
     assert vocabulary.corrected("Who saw the cell?") == "Who saw the cell?"
+    assert "hurl" in english_words() and "nuetron" not in english_words()
 
 
 def test_a_typo_of_an_ordinary_word_counts_as_that_word() -> None:
