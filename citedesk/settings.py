@@ -123,7 +123,8 @@ class RetrievalSettings(_Section):
         ge=0.0,
         le=1.0,
         description="Abstain when the best sentence's evidence probability is below this (0-1). "
-        "Empty: the threshold fitted on the dev split of the evaluation set.",
+        "Empty: the question-level abstention model and threshold fitted on the dev split of "
+        "the evaluation set decide.",
     )
 
     max_question_chars: int = Field(

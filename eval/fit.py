@@ -24,7 +24,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from citedesk.answering.evaluation import EvalItem, conversation, holds_gold, load_items
-from citedesk.answering.extractive import FEATURES, MIN_DENSE
+from citedesk.answering.extractive import (
+    FEATURES,
+    MIN_DENSE,
+    QUESTION_FEATURES,
+    question_features,
+)
 from citedesk.desk import Desk
 from citedesk.settings import Settings
 
@@ -34,10 +39,16 @@ WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "citedesk" / "answering"
 # the vetoes pass (on dev the vetoes refuse another 2.2%; 4.1% in all when this was written).
 MAX_WRONG_REFUSALS = 0.025
 L2 = 1e-3
+# The question-level model's features are standardized and correlated (the best sentence's
+# dense score, its chunk's, the best five's): a firmer penalty keeps their weights apart. Out of
+# fold on dev, 1e-3 and 1e-2 refused as many unanswerable questions (27% and 26%), 1e-1 fewer.
+QUESTION_L2 = 1e-2
 CALIBRATION_FEATURES = ("dense", "lexical_all", "lexical_asked", "unknown_share")
 
 
-def logistic_regression(x: np.ndarray, y: np.ndarray, steps: int = 100) -> np.ndarray:
+def logistic_regression(
+    x: np.ndarray, y: np.ndarray, steps: int = 100, l2: float = L2
+) -> np.ndarray:
     """Return [bias, weights...] minimising the mean log-loss plus L2, by Newton's method.
 
     Gradient descent at a fixed rate did not settle on the calibration's rows (the ranking
@@ -48,7 +59,7 @@ def logistic_regression(x: np.ndarray, y: np.ndarray, steps: int = 100) -> np.nd
     weights = np.zeros(design.shape[1])
     # Positives are rare among candidates; weigh the classes equally.
     sample_weight = np.where(y == 1, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9))
-    penalty = L2 * np.diag(np.r_[0.0, np.ones(design.shape[1] - 1)])
+    penalty = l2 * np.diag(np.r_[0.0, np.ones(design.shape[1] - 1)])
     for _ in range(steps):
         p = 1 / (1 + np.exp(-np.clip(design @ weights, -500, 500)))
         gradient = design.T @ ((p - y) * sample_weight) / len(y) + penalty @ weights
@@ -93,6 +104,56 @@ def pairwise_regression(
     combined = calibration[1] * weights
     combined[levels] += calibration[2:]
     return np.r_[calibration[0], combined]
+
+
+@dataclass
+class Unanswered:
+    """The question-level abstention model, in raw feature units, and its threshold."""
+
+    bias: float
+    weights: np.ndarray  # one per name in QUESTION_FEATURES
+    threshold: float  # abstain above this probability
+    answerable_refused: float  # out of fold, over the dev questions the vetoes pass
+    unanswerable_refused: float
+
+
+def fit_unanswered(data: Sequence[Candidates], ranking: np.ndarray, folds: int = 5) -> Unanswered:
+    """Fit which questions the articles do not answer, from QUESTION_FEATURES.
+
+    Rows are the dev questions (in every store) that the vetoes pass; the label is the set's
+    "abstain". The threshold refuses at most MAX_WRONG_REFUSALS of the answerable ones, counted
+    on out-of-fold probabilities (each question scored by a model fitted on the other folds):
+    twelve features fitted and judged on the same rows would promise too much."""
+    kept = [c for c in data if not c.vetoed and len(c.gold)]
+    x = np.array(
+        [question_features(c.features, ranking[0] + c.features @ ranking[1:]) for c in kept]
+    )
+    y = np.array([c.abstain for c in kept], dtype=float)
+    questions = np.array([c.question for c in kept])
+
+    def fitted(rows: np.ndarray) -> tuple[float, np.ndarray]:
+        mean, scale = x[rows].mean(axis=0), x[rows].std(axis=0) + 1e-9
+        w = logistic_regression((x[rows] - mean) / scale, y[rows], l2=QUESTION_L2)
+        return float(w[0] - (w[1:] * mean / scale).sum()), w[1:] / scale
+
+    order = np.unique(questions)
+    np.random.default_rng(0).shuffle(order)
+    fold_of = {question: index % folds for index, question in enumerate(order)}
+    fold = np.array([fold_of[q] for q in questions])
+    out_of_fold = np.zeros(len(kept))
+    for k in range(folds):
+        bias, weights = fitted(fold != k)
+        out_of_fold[fold == k] = 1 / (1 + np.exp(-(bias + x[fold == k] @ weights)))
+    answerable = np.sort(out_of_fold[y == 0])[::-1]
+    threshold = float(answerable[int(MAX_WRONG_REFUSALS * len(answerable))])
+    bias, weights = fitted(np.ones(len(kept), dtype=bool))
+    return Unanswered(
+        bias=bias,
+        weights=weights,
+        threshold=threshold,
+        answerable_refused=float(np.mean(out_of_fold[y == 0] > threshold)),
+        unanswerable_refused=float(np.mean(out_of_fold[y == 1] > threshold)),
+    )
 
 
 @dataclass
@@ -224,6 +285,19 @@ def main() -> None:
         f"{sum(1 for t in answerable if t[2] < best or t[3]) / len(answerable):.1%}; "
         f"gold among candidates for {sum(t[1] for t in answerable) / len(answerable):.1%}"
     )
+    unanswered = fit_unanswered(per_item, weights)
+    vetoed = [c for c in per_item if c.vetoed]
+    print(
+        f"question-level model: abstain above {unanswered.threshold:.3f}; out of fold over the "
+        f"questions the vetoes pass, answerable refused {unanswered.answerable_refused:.1%}, "
+        f"unanswerable refused {unanswered.unanswerable_refused:.1%} "
+        f"(vetoes refuse {sum(c.abstain for c in vetoed)} unanswerable and "
+        f"{sum(not c.abstain for c in vetoed)} answerable of {len(per_item)} question-stores)"
+    )
+    print(
+        "weights",
+        dict(zip(QUESTION_FEATURES, np.round(unanswered.weights, 3), strict=True)),
+    )
     if args.dry_run:
         return
     body = "\n".join(
@@ -236,14 +310,28 @@ def main() -> None:
             f"{len(y)} candidate sentences. At the threshold, on dev: abstention precision "
             f"{precision:.1%}, recall {recall:.1%};",
             f"answerable questions wrongly refused {refused:.1%}.",
+            "The question-level model's threshold refuses, out of fold over the dev questions the",
+            f"vetoes pass, {unanswered.answerable_refused:.1%} of the answerable and "
+            f"{unanswered.unanswerable_refused:.1%} of the unanswerable ones.",
             '"""',
             "",
             f"BIAS = {weights[0]:.4f}",
             "WEIGHTS = {",
             *[f'    "{n}": {w:.4f},' for n, w in zip(FEATURES, weights[1:], strict=True)],
             "}",
-            "# Abstain when the best sentence's probability is below this.",
+            "# Quote no sentence below half this (and with CITEDESK_MIN_RELEVANCE unset, the",
+            "# question-level model below decides whether to answer at all).",
             f"THRESHOLD = {best:.2f}",
+            "# The question-level model (QUESTION_FEATURES): abstain when its probability is "
+            "above this.",
+            f"UNANSWERED_BIAS = {unanswered.bias:.4f}",
+            "UNANSWERED_WEIGHTS = {",
+            *[
+                f'    "{n}": {w:.4f},'
+                for n, w in zip(QUESTION_FEATURES, unanswered.weights, strict=True)
+            ],
+            "}",
+            f"UNANSWERED_THRESHOLD = {unanswered.threshold:.4f}",
             "",
         ]
     )

@@ -81,15 +81,47 @@ def test_fitting_and_cross_validation_refuse_the_held_out_sets(held_out: str) ->
 
 def test_a_few_questions_either_way_are_noise() -> None:
     """The sign test cross-validation reports: 5 against 7 is a coin; 12 against 1 is not."""
-    import importlib.util
-    import sys
-
-    spec = importlib.util.spec_from_file_location("eval_cv", EVAL / "cv.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["eval_cv"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    sign_test = module.sign_test
+    sign_test = _eval_module("cv").sign_test
     assert sign_test(5, 7) > 0.5
     assert sign_test(12, 1) < 0.01
     assert sign_test(0, 0) == 1.0
+
+
+def _eval_module(name: str):  # type: ignore[no-untyped-def]
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(f"eval_{name}", EVAL / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[f"eval_{name}"] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("signal", [True, False])
+def test_the_question_level_threshold_keeps_its_budget_out_of_fold(signal: bool) -> None:
+    """The abstention model refuses at most 2.5% of answerable dev questions, counted on
+    out-of-fold scores; it refuses most unanswerable ones when a feature tells them apart, and
+    promises nothing when none does."""
+    import numpy as np
+
+    from citedesk.answering.extractive import FEATURES
+
+    fit = _eval_module("fit")
+    rng = np.random.default_rng(7)
+    data = []
+    for number in range(400):
+        abstain = number % 4 == 0
+        features = rng.uniform(size=(30, len(FEATURES)))
+        if signal:  # an answerable question's candidates hold the kind of answer asked for
+            features[:, FEATURES.index("answer_type")] = 0.0 if abstain else 1.0
+        gold = np.zeros(30, dtype=bool) if abstain else rng.uniform(size=30) < 0.1
+        data.append(fit.Candidates(number, abstain, features, gold, vetoed=False))
+    ranking = np.zeros(len(FEATURES) + 1)
+    model = fit.fit_unanswered(data, ranking)
+    assert model.answerable_refused <= fit.MAX_WRONG_REFUSALS + 1 / 300
+    if signal:
+        assert model.unanswerable_refused > 0.9
+    else:
+        assert model.unanswerable_refused < 0.15

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from citedesk.answering.dates import time_frame
+from citedesk.answering.engine import AnswerEngine
 from citedesk.answering.extractive import QueryTerms
 from citedesk.answering.models import Turn
 from citedesk.answering.question import normalize_question
@@ -147,6 +148,15 @@ def test_follow_up_names_something_from_the_last_answer(desk: Desk) -> None:
 def test_near_misses_and_unknown_people_abstain(desk: Desk) -> None:
     assert desk.ask("What did Emmanuel Macron say about the talks?").abstained
     assert desk.ask("Who won the 2022 Super Bowl?").abstained
+
+
+def test_min_relevance_set_by_the_operator_decides_instead(desk: Desk) -> None:
+    """CITEDESK_MIN_RELEVANCE is the bar for the best sentence's probability, as documented:
+    with it set, the question-level model does not decide."""
+    assert not desk.ask("What did Peskov deny?").abstained
+    retrieval = desk.settings.retrieval.model_copy(update={"min_relevance": 0.9999})
+    settings = desk.settings.model_copy(update={"retrieval": retrieval})
+    assert AnswerEngine(settings, desk.engine.store).ask("What did Peskov deny?").abstained
 
 
 @pytest.mark.parametrize(

@@ -13,11 +13,13 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from citedesk.answering import _weights, followup
 from citedesk.answering.dates import TimeFrame, time_frame
 from citedesk.answering.extractive import (
+    MIN_DENSE,
     Fact,
     QueryTerms,
     Sentence,
+    group_facts,
     score_sentences,
-    select_facts,
+    unanswered_probability,
 )
 from citedesk.answering.llm import ChatModel, LLMError, OpenAICompatibleChat, checked_answer, prompt
 from citedesk.answering.models import CITATION_MARKER, Answer, Citation, Turn
@@ -89,9 +91,9 @@ class AnswerEngine:
         tidied = self.check_question(question)
         question = " ".join(question.split())  # shown back as typed
         evidence = self.evidence(tidied, history, today=today)
-        if evidence.unknown_names or not evidence.ranked:
+        if evidence.unknown_names or not self.answerable(evidence.ranked):
             return self._abstain(question, evidence.resolved)
-        facts = select_facts(
+        facts = group_facts(
             evidence.ranked, threshold=self.threshold, max_facts=self.settings.retrieval.top_k
         )
         # The articles to quote, read as stored now, in one call (each quote is checked in them).
@@ -124,6 +126,18 @@ class AnswerEngine:
             # A name no article mentions in any spelling cannot be answered about.
             unknown_names=vocabulary.unknown_names(resolved),
         )
+
+    def answerable(self, ranked: Sequence[Sentence]) -> bool:
+        """Whether to answer from these candidates at all.
+
+        Not when the best sentence is about something else (MIN_DENSE); then, with
+        CITEDESK_MIN_RELEVANCE set, when the best sentence's probability reaches it; else when
+        the question-level model fitted on dev says the articles answer it."""
+        if not ranked or ranked[0].dense < MIN_DENSE:
+            return False
+        if self.settings.retrieval.min_relevance:
+            return ranked[0].score >= self.settings.retrieval.min_relevance
+        return unanswered_probability(ranked) < _weights.UNANSWERED_THRESHOLD
 
     @property
     def threshold(self) -> float:

@@ -238,6 +238,61 @@ def answer_type_match(question: str, text: str) -> float:
     return 0.0
 
 
+# What a question's candidates say about it as a whole, for the decision to answer at all: how
+# good the best ones are, and whether any holds what is asked. The best sentence's probability
+# alone did not tell a near miss ("How old is Nicolle Wallace?" over articles about her) from a
+# paraphrase: both have a fair best sentence, but a near miss's are fair all alike.
+QUESTION_FEATURES = (
+    "best_logit",  # the best sentence's score, as a logit
+    "best3_probability",  # the mean probability of the best three
+    "spread",  # the spread of the best ten's probabilities
+    "dense_max",
+    "lexical_asked_max",
+    "lexical_context_max",
+    "article_coverage_max",
+    "unknown_share",
+    "answer_type_best5",  # whether one of the best five holds the kind of answer asked for
+    "answer_type_best",
+    "dense_chunk_best5",
+)  # Not how many candidates there are: that says how big the store is, not what was asked.
+
+
+def question_features(matrix: np.ndarray, logits: np.ndarray) -> np.ndarray:
+    """QUESTION_FEATURES of a question from its candidates' feature rows (FEATURES order) and
+    their ranking logits."""
+    order = np.argsort(-logits, kind="stable")
+    ranked, z = matrix[order], logits[order]
+    p = 1.0 / (1.0 + np.exp(-z))
+    column = {name: ranked[:, index] for index, name in enumerate(FEATURES)}
+    return np.array(
+        [
+            z[0],
+            p[:3].mean(),
+            p[:10].std(),
+            column["dense"].max(),
+            column["lexical_asked"].max(),
+            column["lexical_context"].max(),
+            column["article_coverage"].max(),
+            column["unknown_share"][0],
+            column["answer_type"][:5].max(),
+            column["answer_type"][0],
+            column["dense_chunk"][:5].max(),
+        ]
+    )
+
+
+def unanswered_probability(ranked: Sequence[Sentence]) -> float:
+    """The fitted question-level model: how likely the articles do not answer the question."""
+    matrix = np.array([[s.features[name] for name in FEATURES] for s in ranked])
+    weights = np.array([_weights.WEIGHTS[name] for name in FEATURES])
+    values = question_features(matrix, _weights.BIAS + matrix @ weights)
+    z = _weights.UNANSWERED_BIAS + sum(
+        _weights.UNANSWERED_WEIGHTS[name] * value
+        for name, value in zip(QUESTION_FEATURES, values, strict=True)
+    )
+    return 1.0 / (1.0 + math.exp(-z))
+
+
 def probability(features: dict[str, float]) -> float:
     """The fitted logistic model: how likely a sentence with these features answers."""
     z = _weights.BIAS + sum(_weights.WEIGHTS[name] * features[name] for name in FEATURES)
@@ -322,14 +377,22 @@ def _read_with(query: np.ndarray, vector: np.ndarray, previous: np.ndarray | Non
 
 
 def select_facts(ranked: Sequence[Sentence], *, threshold: float, max_facts: int) -> list[Fact]:
-    """Group the best sentences into facts, at most `max_facts` quotes in all; an empty list
-    means abstain.
+    """Group the best sentences into facts if the best reaches the threshold; an empty list
+    means abstain."""
+    if not ranked or ranked[0].score < threshold or ranked[0].dense < MIN_DENSE:
+        return []
+    return group_facts(ranked, threshold=threshold, max_facts=max_facts)
+
+
+def group_facts(ranked: Sequence[Sentence], *, threshold: float, max_facts: int) -> list[Fact]:
+    """Group the best sentences into facts, at most `max_facts` quotes in all (none below
+    FOLLOWING_FLOOR of the threshold).
 
     Each place goes to the next best sentence: a new fact if it scores within FOLLOWING_MARGIN of
     the best, or the same fact as reported by another article, which only needs FOLLOWING_FLOOR
     of the threshold.
     """
-    if not ranked or ranked[0].score < threshold or ranked[0].dense < MIN_DENSE:
+    if not ranked:
         return []
     support = FOLLOWING_FLOOR * threshold
     floor = max(support, ranked[0].score - FOLLOWING_MARGIN)
