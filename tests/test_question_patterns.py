@@ -294,6 +294,36 @@ def test_a_question_is_embedded_once(desk: Desk) -> None:
     assert counter.calls == len(questions)
 
 
+def test_the_question_is_embedded_as_asked_and_bm25_gets_the_spellings(desk: Desk) -> None:
+    """Other spellings of a name are for BM25, which matches words; embedded with the question
+    they pulled it towards look-alike names (Karen: Kiran, Korean, Karni among 1,728 articles)."""
+    from llama_index.core.instrumentation import get_dispatcher
+    from llama_index.core.instrumentation.event_handlers import BaseEventHandler
+    from llama_index.core.instrumentation.events import BaseEvent
+    from llama_index.core.instrumentation.events.embedding import EmbeddingEndEvent
+
+    class RecordEmbedded(BaseEventHandler):
+        texts: list[str] = []
+
+        def handle(self, event: BaseEvent, **kwargs: object) -> None:
+            if isinstance(event, EmbeddingEndEvent):
+                self.texts.extend(event.chunks)
+
+    question = "What did Baerbok say about Russia?"
+    desk.engine.retriever.refresh()
+    vocabulary = desk.engine.retriever.vocabulary
+    assert "birbock" in vocabulary.expand(vocabulary.corrected(question))  # the other spelling
+    recorder = RecordEmbedded()
+    root = get_dispatcher()
+    root.add_event_handler(recorder)
+    try:
+        answer = desk.ask(question)
+    finally:
+        root.event_handlers.remove(recorder)
+    assert recorder.texts == ["What did Baerbock say about Russia?"]
+    assert "Baerbock" in answer.citations[0].quote or "Birbock" in answer.citations[0].quote
+
+
 def test_an_answer_is_what_the_question_does_not_already_say() -> None:
     """A one-word name answers "who" ("Tapibai"), and the question's own name, date or number
     does not ("Tilak" for "Who was Tilak's wife?", 2017 for "When did the 2017 talks end?")."""

@@ -167,7 +167,10 @@ class AnswerEngine:
         corrected = vocabulary.corrected(question)
         variants = vocabulary.expand(corrected)
         query_text = f"{corrected} {' '.join(variants)}" if variants else corrected
-        query_vector = np.asarray(self.embed_model.get_query_embedding(query_text))
+        # The embedding is of what was asked; the other spellings are for BM25, which matches
+        # words. Embedded, a name's look-alikes pulled the question towards other people
+        # (Karen: Kiran, Korean, Karni among 1,728 articles).
+        query_vector = np.asarray(self.embed_model.get_query_embedding(corrected))
         results = self.retriever.retrieve(QueryBundle(query_text, embedding=query_vector.tolist()))
         retrieved = {result.node.node_id for result in results}
         results += [
