@@ -301,9 +301,10 @@ def test_the_question_is_embedded_as_asked_and_bm25_gets_the_spellings(desk: Des
     from llama_index.core.instrumentation.event_handlers import BaseEventHandler
     from llama_index.core.instrumentation.events import BaseEvent
     from llama_index.core.instrumentation.events.embedding import EmbeddingEndEvent
+    from pydantic import Field
 
     class RecordEmbedded(BaseEventHandler):
-        texts: list[str] = []
+        texts: list[str] = Field(default_factory=list)
 
         def handle(self, event: BaseEvent, **kwargs: object) -> None:
             if isinstance(event, EmbeddingEndEvent):
