@@ -141,3 +141,14 @@ def test_they_is_not_one_person_of_the_last_question() -> None:
     )
     last = turn("What did Dan Rather predict about Republicans defecting from Trump?")
     assert "they" in resolve("why would they do that?", [last], PROPER)
+
+
+def test_a_question_s_first_word_is_not_part_of_a_name() -> None:
+    """ "Which BJD MP warned ...?" then "what did the minister say back to him?": him is the MP
+    the answer names, not "Which BJD MP"."""
+    last = turn(
+        "Which BJD MP warned in the Rajya Sabha debate that the sports bill centralises power?",
+        "During the discussion, BJD MP Subhashish Khuntia raised concerns about the bill.",
+    )
+    resolved = resolve("what did the minister say back to him?", [last], PROPER)
+    assert "Which" not in resolved and "Subhashish Khuntia" in resolved

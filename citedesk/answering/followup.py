@@ -30,12 +30,16 @@ _NAME_NOISE = {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december",
+    # A question's first word is capitalised too: "Which BJD MP warned ...?" names a BJD MP.
+    "which", "what", "who", "whom", "whose", "when", "where", "why", "how", "did", "does", "do",
+    "is", "was", "were", "are", "has", "have", "had", "will", "would", "can", "could",
 }  # fmt: skip
 _WINDOW = 4
 _PREPOSITIONS = {
     "about", "against", "at", "by", "for", "from", "in", "into", "of", "on", "over", "to",
     "toward", "towards", "with", "within", "without",
 }  # fmt: skip
+_ARTICLES = {"the", "a", "an"}
 # Last words of capitalised runs that name an organisation, a place or an event, not a person
 # ("the State Department", "the Federal Republic", "the Security Council").
 _NOT_PERSON_HEADS = {
@@ -114,6 +118,13 @@ def _subject(turn: Turn, proper: Collection[str]) -> str | None:
     Paes?"): then "he" is that person still.
     """
     tokens = turn.resolved_question.lower().split()
+
+    def after_preposition(start: int) -> bool:
+        before = start - 1
+        while before >= 0 and tokens[before] in _ARTICLES:  # "in the Rajya Sabha"
+            before -= 1
+        return before >= 0 and tokens[before] in _PREPOSITIONS
+
     names = [
         name
         for name, start, _ in _names(turn.resolved_question, proper)
@@ -121,7 +132,7 @@ def _subject(turn: Turn, proper: Collection[str]) -> str | None:
         and not name.isupper()  # an acronym is an organisation or a country
         # A pronoun takes up the subject, not the object of a preposition ("What did the US
         # envoy say about talks with Moscow?" then "what did she say?").
-        and (start == 0 or tokens[start - 1] not in _PREPOSITIONS)
+        and not after_preposition(start)
     ]
     if not names:
         return None
