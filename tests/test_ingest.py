@@ -181,6 +181,8 @@ def test_a_write_interrupted_before_its_commit_is_never_citable(
 def test_sentence_vectors_are_stored_once_and_come_back_with_dense_results(
     store_settings: Settings, sample_copy: Path
 ) -> None:
+    from llama_index.core import VectorStoreIndex
+
     from citedesk.vectorstore.sentences import VECTORS_KEY, unpack_sentences
 
     store = open_store(store_settings)
@@ -189,10 +191,19 @@ def test_sentence_vectors_are_stored_once_and_come_back_with_dense_results(
     assert rows and all(VECTORS_KEY in row for row in rows)
     # Not a second time inside llama-index's serialised node.
     assert not any(str(row[VECTORS_KEY])[:40] in str(row["_node_content"]) for row in rows)
-    retriever = HybridRetriever(store, load_embed_model(store_settings.retrieval.embed_model), 8)
-    retriever.refresh()
-    dense = retriever._fusion._retrievers[0]  # type: ignore[union-attr]
-    for result in dense.retrieve("Who is the Kremlin spokesman?"):
+    embed_model = load_embed_model(store_settings.retrieval.embed_model)
+    retriever = HybridRetriever(store, embed_model, 8)
+    # Hybrid results (both retrievers give ids; the kept chunks are read after fusion), and
+    # llama-index's own index over the vector store, as anyone's code would build it.
+    dense = VectorStoreIndex.from_vector_store(
+        store.vector_store, embed_model=embed_model, transformations=[embed_model]
+    )
+    found = [
+        *retriever.retrieve("Who is the Kremlin spokesman?"),
+        *dense.as_retriever(similarity_top_k=8).retrieve("Who is the Kremlin spokesman?"),
+    ]
+    assert len(found) == 16
+    for result in found:
         spans, vectors = unpack_sentences(result.node.metadata)
         assert spans and vectors.shape == (len(spans), 384)
 

@@ -359,6 +359,21 @@ class ArticleStore:
         """Return every committed chunk as a small llama-index node (see `slim_node`)."""
         return [slim_node(i, meta, text) for i, meta, text in self.committed_chunks()]
 
+    def nearest_chunk_ids(self, embedding: Sequence[float], k: int) -> list[tuple[str, float]]:
+        """The ids of the `k` chunks nearest to an embedding, best first, with their similarity
+        (as `ChunkVectorStore` gives it). Ids only: a row's metadata (its packed sentence vectors)
+        costs three times the search to read, and a caller reads only the chunks it keeps."""
+        if k <= 0:
+            return []
+        found = self._chunks.query(
+            query_embeddings=[list(embedding)], n_results=k, include=["distances"]
+        )
+        distances = (found["distances"] or [[]])[0]
+        return [
+            (chunk_id, math.exp(-distance))
+            for chunk_id, distance in zip(found["ids"][0], distances, strict=False)
+        ]
+
     def chunks_by_id(self, chunk_ids: Sequence[str]) -> list[TextNode]:
         """Return these chunks (sentence vectors included, as dense results have them), in the
         order asked; ids not stored are skipped."""
