@@ -115,6 +115,8 @@ class Unanswered:
     threshold: float  # abstain above this probability
     answerable_refused: float  # out of fold, over the dev questions the vetoes pass
     unanswerable_refused: float
+    refused: int  # of those questions, how many it refuses (out of fold)
+    refused_rightly: int  # of which the set says the articles do not answer
 
 
 def fit_unanswered(data: Sequence[Candidates], ranking: np.ndarray, folds: int = 5) -> Unanswered:
@@ -153,6 +155,8 @@ def fit_unanswered(data: Sequence[Candidates], ranking: np.ndarray, folds: int =
         threshold=threshold,
         answerable_refused=float(np.mean(out_of_fold[y == 0] > threshold)),
         unanswerable_refused=float(np.mean(out_of_fold[y == 1] > threshold)),
+        refused=int(np.sum(out_of_fold > threshold)),
+        refused_rightly=int(np.sum((out_of_fold > threshold) & (y == 1))),
     )
 
 
@@ -287,6 +291,17 @@ def main() -> None:
     )
     unanswered = fit_unanswered(per_item, weights)
     vetoed = [c for c in per_item if c.vetoed]
+    # The decision to answer at all: the vetoes, then the question-level model (out of fold).
+    decided = len(vetoed) + unanswered.refused
+    decided_rightly = sum(c.abstain for c in vetoed) + unanswered.refused_rightly
+    all_unanswerable = sum(c.abstain for c in per_item)
+    decision = (
+        f"vetoes and question-level model, out of fold: abstention precision "
+        f"{decided_rightly / max(decided, 1):.1%}, recall "
+        f"{decided_rightly / max(all_unanswerable, 1):.1%}; answerable questions wrongly "
+        f"refused {(decided - decided_rightly) / max(len(per_item) - all_unanswerable, 1):.1%}"
+    )
+    print(decision)
     print(
         f"question-level model: abstain above {unanswered.threshold:.3f}; out of fold over the "
         f"questions the vetoes pass, answerable refused {unanswered.answerable_refused:.1%}, "
@@ -307,12 +322,12 @@ def main() -> None:
             f"Fitted by `eval/fit.py` on {' + '.join(p.name for p in args.dev)} "
             f"({len(items)} questions) in "
             f"{len(args.data_dir)} store(s): {', '.join(d.name for d in args.data_dir)};",
-            f"{len(y)} candidate sentences. At the threshold, on dev: abstention precision "
-            f"{precision:.1%}, recall {recall:.1%};",
-            f"answerable questions wrongly refused {refused:.1%}.",
-            "The question-level model's threshold refuses, out of fold over the dev questions the",
+            f"{len(y)} candidate sentences. Whether to answer, on dev: {decision}.",
+            "The question-level model alone refuses, out of fold over the dev questions the",
             f"vetoes pass, {unanswered.answerable_refused:.1%} of the answerable and "
-            f"{unanswered.unanswerable_refused:.1%} of the unanswerable ones.",
+            f"{unanswered.unanswerable_refused:.1%} of the unanswerable ones. The quoting "
+            f"threshold alone, as the decision, would give precision {precision:.1%}, "
+            f"recall {recall:.1%}, {refused:.1%} wrongly refused.",
             '"""',
             "",
             f"BIAS = {weights[0]:.4f}",
