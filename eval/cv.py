@@ -29,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fit import Candidates, gather, pairwise_regression
+from fit import Candidates, folds_by_question, gather, pairwise_regression
 
 from citedesk.answering.evaluation import load_items
 from citedesk.answering.extractive import FEATURES
@@ -38,9 +38,7 @@ from citedesk.answering.extractive import FEATURES
 def gold_ranks(data: list[Candidates], dropped: set[str], seed: int, folds: int) -> list[int]:
     """Each candidate list's first gold rank (0: none) under a model fitted on the other folds."""
     keep = np.array([name not in dropped for name in FEATURES])
-    questions = sorted({c.question for c in data})
-    np.random.default_rng(seed).shuffle(questions)
-    fold_of = {question: index % folds for index, question in enumerate(questions)}
+    fold_of = folds_by_question((c.question for c in data), seed, folds)
     ranks = [0] * len(data)
     for fold in range(folds):
         train = [c for c in data if fold_of[c.question] != fold and len(c.gold)]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,12 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from citedesk.answering.evaluation import EvalItem, conversation, holds_gold, load_items
-from citedesk.answering.extractive import (
-    FEATURES,
-    MIN_DENSE,
-    QUESTION_FEATURES,
-    question_features,
-)
+from citedesk.answering.extractive import FEATURES, QUESTION_FEATURES, question_features
 from citedesk.desk import Desk
 from citedesk.settings import Settings
 
@@ -106,6 +101,13 @@ def pairwise_regression(
     return np.r_[calibration[0], combined]
 
 
+def folds_by_question(questions: Iterable[int], seed: int, folds: int) -> dict[int, int]:
+    """Each question's fold, shuffled by the seed: a question falls in one fold in every store."""
+    order = sorted(set(questions))
+    np.random.default_rng(seed).shuffle(order)
+    return {question: index % folds for index, question in enumerate(order)}
+
+
 @dataclass
 class Unanswered:
     """The question-level abstention model, in raw feature units, and its threshold."""
@@ -125,8 +127,10 @@ def fit_unanswered(data: Sequence[Candidates], ranking: np.ndarray, folds: int =
     Rows are the dev questions (in every store) that the vetoes pass; the label is the set's
     "abstain". The threshold refuses at most MAX_WRONG_REFUSALS of the answerable ones, counted
     on out-of-fold probabilities (each question scored by a model fitted on the other folds):
-    twelve features fitted and judged on the same rows would promise too much."""
-    kept = [c for c in data if not c.vetoed and len(c.gold)]
+    eleven features fitted and judged on the same rows would promise too much."""
+    kept = [
+        c for c in data if not c.vetoed
+    ]  # a vetoed question has no candidates, or none on topic
     x = np.array(
         [question_features(c.features, ranking[0] + c.features @ ranking[1:]) for c in kept]
     )
@@ -138,9 +142,7 @@ def fit_unanswered(data: Sequence[Candidates], ranking: np.ndarray, folds: int =
         w = logistic_regression((x[rows] - mean) / scale, y[rows], l2=QUESTION_L2)
         return float(w[0] - (w[1:] * mean / scale).sum()), w[1:] / scale
 
-    order = np.unique(questions)
-    np.random.default_rng(0).shuffle(order)
-    fold_of = {question: index % folds for index, question in enumerate(order)}
+    fold_of = folds_by_question(questions, seed=0, folds=folds)
     fold = np.array([fold_of[q] for q in questions])
     out_of_fold = np.zeros(len(kept))
     for k in range(folds):
@@ -199,9 +201,7 @@ def gather(items: Sequence[EvalItem], data_dirs: Sequence[Path]) -> list[Candida
                         [not item.abstain and holds_gold(s.text, item.gold) for s in ranked],
                         dtype=bool,
                     ),
-                    vetoed=bool(evidence.unknown_names)
-                    or not ranked
-                    or ranked[0].dense < MIN_DENSE,
+                    vetoed=evidence.vetoed,
                 )
             )
         desk.close()

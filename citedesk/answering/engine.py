@@ -49,6 +49,12 @@ class Evidence:
     ranked: list[Sentence]
     unknown_names: list[str] = field(default_factory=list)
 
+    @property
+    def vetoed(self) -> bool:
+        """Refused whatever the scores: a name no article mentions in any spelling, no candidate,
+        or a best sentence about something else (MIN_DENSE)."""
+        return bool(self.unknown_names) or not self.ranked or self.ranked[0].dense < MIN_DENSE
+
 
 class AnswerEngine:
     """Answers questions from the store's articles; safe to share between conversations."""
@@ -91,7 +97,7 @@ class AnswerEngine:
         tidied = self.check_question(question)
         question = " ".join(question.split())  # shown back as typed
         evidence = self.evidence(tidied, history, today=today)
-        if evidence.unknown_names or not self.answerable(evidence.ranked):
+        if evidence.vetoed or not self.answerable(evidence.ranked):
             return self._abstain(question, evidence.resolved)
         facts = group_facts(
             evidence.ranked, threshold=self.threshold, max_facts=self.settings.retrieval.top_k
@@ -128,13 +134,10 @@ class AnswerEngine:
         )
 
     def answerable(self, ranked: Sequence[Sentence]) -> bool:
-        """Whether to answer from these candidates at all.
+        """Whether to answer from the candidates of a question the vetoes pass.
 
-        Not when the best sentence is about something else (MIN_DENSE); then, with
-        CITEDESK_MIN_RELEVANCE set, when the best sentence's probability reaches it; else when
-        the question-level model fitted on dev says the articles answer it."""
-        if not ranked or ranked[0].dense < MIN_DENSE:
-            return False
+        With CITEDESK_MIN_RELEVANCE set, when the best sentence's probability reaches it; else
+        when the question-level model fitted on dev says the articles answer it."""
         if self.settings.retrieval.min_relevance:
             return ranked[0].score >= self.settings.retrieval.min_relevance
         return unanswered_probability(ranked) < _weights.UNANSWERED_THRESHOLD

@@ -219,6 +219,8 @@ def resolve(question: str, history: Sequence[Turn], proper: Collection[str] = ()
     resolved = question
     if _OTHER_ONE.search(question) and (other := _other_name(last, proper)):
         return _OTHER_ONE.sub(other, question, count=1)
+    # "they", "it", "there", "what about...": the last question is what they point at.
+    refers = _PLURAL_PRONOUN.search(question) or _OTHER_REFERENCE.search(question)
     if found := _PERSON_PRONOUN.search(question):
         gender = _GENDER.get(found.group(1).lower())
         name = _subject(last, proper) or _focus_name(last, proper, gender)
@@ -233,15 +235,12 @@ def resolve(question: str, history: Sequence[Turn], proper: Collection[str] = ()
     named = _named_in_answer(question, last, proper)
     if named:
         context = named[:2]
-        refers = _OTHER_REFERENCE.search(question) or _PLURAL_PRONOUN.search(question)
         if resolved == question and refers:
             # "which court case created it?": the names it points at, and what "it" was.
             context.append(last.resolved_question)
         return f"{resolved} ({'; '.join(context)})"
     if resolved != question:
         return resolved
-    if any(
-        pattern.search(question) for pattern in (_PERSON_PRONOUN, _PLURAL_PRONOUN, _OTHER_REFERENCE)
-    ):
+    if found or refers:
         return f"{question} ({last.resolved_question})"
     return question
