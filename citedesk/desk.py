@@ -203,7 +203,8 @@ class Desk:
             embed_model=self.engine.embed_model,
             vocabulary=retriever.vocabulary,
             top_n=top_n or self.settings.retrieval.top_k,
-            threshold=self.engine.threshold,
+            # Unset, the postprocessor decides as the engine does (the question-level model).
+            threshold=self.settings.retrieval.min_relevance or None,
         )
 
     # --- plumbing --------------------------------------------------------------------------

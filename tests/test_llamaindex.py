@@ -64,3 +64,29 @@ def test_postprocessor_works_on_foreign_nodes(desk: Desk) -> None:
     )
     assert [q.node.get_content() for q in quotes][:1] == ["The town library holds 1370 books."]
     assert quotes[0].node.metadata["start"] == text.index("The town library")
+
+
+def test_postprocessor_decides_as_the_engine_does(desk: Desk) -> None:
+    """The postprocessor answers when the engine answers and abstains when it abstains.
+
+    It used to apply the bar on the best sentence alone, which the engine had replaced with the
+    question-level model: it quoted a sentence for "What did Peskov deny two days ago?" (the
+    articles are years old) that the engine refuses."""
+    postprocessor = desk.as_node_postprocessor()
+    retriever = desk.as_retriever()
+    questions = [
+        "Who is the Kremlin's deputy chief of staff?",
+        "Which two countries are holding joint military exercises near the Ukrainian border?",
+        "What did the German foreign minister say on Tuesday about Russia?",
+        "What did Peskov deny two days ago?",
+        "Who won the 1998 FIFA World Cup final?",
+        "What is the capital of Australia?",
+    ]
+    verdicts = []
+    for question in questions:
+        quotes = postprocessor.postprocess_nodes(
+            retriever.retrieve(question), QueryBundle(question)
+        )
+        verdicts.append((question, bool(quotes), not desk.ask(question).abstained))
+    assert all(quoted == answered for _, quoted, answered in verdicts), verdicts
+    assert [quoted for _, quoted, _ in verdicts] == [True, True, True, False, False, False]

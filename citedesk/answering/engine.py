@@ -17,9 +17,9 @@ from citedesk.answering.extractive import (
     Fact,
     QueryTerms,
     Sentence,
+    answers,
     group_facts,
     score_sentences,
-    unanswered_probability,
 )
 from citedesk.answering.llm import ChatModel, LLMError, OpenAICompatibleChat, checked_answer, prompt
 from citedesk.answering.models import CITATION_MARKER, Answer, Citation, Turn
@@ -134,13 +134,8 @@ class AnswerEngine:
         )
 
     def answerable(self, ranked: Sequence[Sentence]) -> bool:
-        """Whether to answer from the candidates of a question the vetoes pass.
-
-        With CITEDESK_MIN_RELEVANCE set, when the best sentence's probability reaches it; else
-        when the question-level model fitted on dev says the articles answer it."""
-        if self.settings.retrieval.min_relevance:
-            return ranked[0].score >= self.settings.retrieval.min_relevance
-        return unanswered_probability(ranked) < _weights.UNANSWERED_THRESHOLD
+        """Whether to answer from the candidates of a question the vetoes pass (`answers`)."""
+        return answers(ranked, self.settings.retrieval.min_relevance)
 
     @property
     def threshold(self) -> float:

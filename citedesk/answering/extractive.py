@@ -293,6 +293,17 @@ def unanswered_probability(ranked: Sequence[Sentence]) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
+def answers(ranked: Sequence[Sentence], min_relevance: float | None = None) -> bool:
+    """Whether the best candidates answer the question, once the vetoes (an unknown name, no
+    candidate, a best sentence about something else) have passed it.
+
+    With `min_relevance`, when the best sentence's probability reaches it; else when the
+    question-level model fitted on dev says the articles answer it."""
+    if min_relevance:
+        return ranked[0].score >= min_relevance
+    return unanswered_probability(ranked) < _weights.UNANSWERED_THRESHOLD
+
+
 def probability(features: dict[str, float]) -> float:
     """The fitted logistic model: how likely a sentence with these features answers."""
     z = _weights.BIAS + sum(_weights.WEIGHTS[name] * features[name] for name in FEATURES)

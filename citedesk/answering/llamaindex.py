@@ -23,7 +23,14 @@ from pydantic import ConfigDict, Field
 
 from citedesk.answering import _weights
 from citedesk.answering.engine import AnswerEngine
-from citedesk.answering.extractive import QueryTerms, Sentence, score_sentences, select_facts
+from citedesk.answering.extractive import (
+    MIN_DENSE,
+    QueryTerms,
+    Sentence,
+    answers,
+    group_facts,
+    score_sentences,
+)
 from citedesk.answering.models import Answer
 from citedesk.text import sentence_spans
 from citedesk.vectorstore.sentences import unpack_sentences
@@ -39,7 +46,11 @@ class VerifiedQuotes(BaseNodePostprocessor):
         default=None, description="Corpus vocabulary for IDF and name spellings (None: the nodes')."
     )
     top_n: int = Field(default=3, description="Most quotes returned.")
-    threshold: float = Field(default=_weights.THRESHOLD, description="Evidence needed to quote.")
+    threshold: float | None = Field(
+        default=None,
+        description="The probability the best sentence needs for any quote; None: decide as "
+        "citedesk's engine does (the question-level model fitted on dev).",
+    )
 
     @classmethod
     def class_name(cls) -> str:
@@ -60,7 +71,13 @@ class VerifiedQuotes(BaseNodePostprocessor):
             return []
         score_sentences(sentences, query_vector, QueryTerms(question, vocabulary))
         ranked = sorted(sentences, key=lambda s: (-s.score, s.chunk_rank, s.start))
-        facts = select_facts(ranked, threshold=self.threshold, max_facts=self.top_n)
+        # The engine's vetoes, then its decision: the same question gets the same verdict here.
+        if vocabulary.unknown_names(question) or ranked[0].dense < MIN_DENSE:
+            return []
+        if not answers(ranked, self.threshold):
+            return []
+        threshold = self.threshold or _weights.THRESHOLD
+        facts = group_facts(ranked, threshold=threshold, max_facts=self.top_n)
         return [_quote_node(fact.lead, nodes[fact.lead.chunk_rank]) for fact in facts]
 
     def _sentences(self, nodes: list[NodeWithScore]) -> list[Sentence]:
