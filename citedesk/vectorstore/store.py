@@ -33,6 +33,7 @@ from pydantic import BaseModel, Field
 from citedesk.errors import StoreError
 from citedesk.settings import BUNDLED_MODELS, Settings
 from citedesk.vectorstore._lock import hold_store_lock
+from citedesk.vectorstore._sqlite_scan import SqliteScan
 from citedesk.vectorstore.memory import give_back_freed_memory
 from citedesk.vectorstore.sentences import VECTORS_KEY
 
@@ -195,15 +196,26 @@ class ArticleStore:
     def articles(self, *, with_text: bool = False) -> list[ArticleRecord]:
         """Return every committed article, oldest first."""
         include: Any = ["metadatas", "documents"] if with_text else ["metadatas"]
+        scan = None if with_text else self._scan(self._articles)
+        rows = (
+            ((article_id, meta, "") for article_id, meta in scan.metadatas())
+            if scan
+            else _paged_rows(self._articles, include)
+        )
         records = [
             _record(article_id, meta, text)
-            for article_id, meta, text in _paged_rows(self._articles, include)
+            for article_id, meta, text in rows
             if article_id != GENERATION_ID
         ]
         return sorted(records, key=lambda record: record.ingested_at)
 
     def article(self, article_id: str) -> ArticleRecord | None:
         return self.articles_by_id([article_id]).get(article_id)
+
+    def _scan(self, collection: Any) -> SqliteScan | None:
+        """A read of a whole collection that bypasses Chroma (an embedded store's file), or
+        None: read it through Chroma."""
+        return None
 
     def fingerprint(self) -> str:
         """Return a value that changes with every commit, from any process (one small read)."""
@@ -350,7 +362,13 @@ class ArticleStore:
         form were not written by citedesk and are skipped, as `committed_chunks` skips them.
         """
         by_version = {_version_of(record.id, record.content_hash): record for record in records}
-        for row_id, _, text in _paged_rows(self._chunks, ["documents"]):
+        scan = self._scan(self._chunks)
+        rows = (
+            ((row_id, {}, text) for row_id, text in scan.documents())
+            if scan
+            else _paged_rows(self._chunks, ["documents"])
+        )
+        for row_id, _, text in rows:
             record = by_version.get(row_id.rpartition("-")[0])
             if record is not None:
                 yield row_id, record, text
@@ -649,6 +667,12 @@ class EmbeddedStore(ArticleStore):
 
     def _committed(self, generation: str) -> None:
         _GENERATIONS[(self._folder, self._prefix)] = generation
+
+    def _scan(self, collection: Any) -> SqliteScan | None:
+        # Every chunk's text at 102k chunks (`committed_chunk_texts`): through Chroma 88 s and
+        # +207 MB, from its file 11.6 s and +7 MB (see _sqlite_scan). Checked at each read:
+        # Chroma may have written since.
+        return SqliteScan.open(self._folder / "chroma.sqlite3", collection.name)
 
     def __init__(self, settings: Settings) -> None:
         path = settings.store.chroma_dir

@@ -1,0 +1,89 @@
+"""Whole-collection reads of an embedded store from its SQLite file give what Chroma gives."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sqlite3
+from pathlib import Path
+
+from conftest import make_settings
+
+from citedesk.desk import Desk
+from citedesk.vectorstore._sqlite_scan import SqliteScan
+
+
+def _churned(tmp_path: Path, sample_copy: Path) -> Desk:
+    """Every article replaced once, one deleted: Chroma holds deleted rows' history."""
+    desk = Desk.open(make_settings(tmp_path / "data"))
+    desk.ingest([str(sample_copy)])
+    paths = sorted(sample_copy.glob("*.txt"))
+    for path in paths:
+        path.write_text(path.read_text(encoding="utf-8") + "\n\nThis article was corrected.\n")
+    assert desk.ingest([str(sample_copy)]).updated == len(paths)
+    paths[0].unlink()
+    assert desk.ingest([str(sample_copy)], prune=True).removed == 1
+    return desk
+
+
+def test_the_file_read_gives_what_chromas_get_gives(tmp_path: Path, sample_copy: Path) -> None:
+    desk = _churned(tmp_path, sample_copy)
+    store = desk._store
+    database = store._folder / "chroma.sqlite3"  # type: ignore[attr-defined]
+    for collection in (store._chunks, store._articles):
+        scan = SqliteScan.open(database, collection.name)
+        assert scan is not None
+        got = collection.get(include=["documents", "metadatas"])
+        assert list(scan.documents()) == list(zip(got["ids"], got["documents"], strict=True))
+        assert list(scan.metadatas()) == list(zip(got["ids"], got["metadatas"], strict=True))
+
+    # The store reads through it, and what it builds from the rows is unchanged.
+    records = store.articles()
+    chunks = [(i, r.id, text) for i, r, text in store.committed_chunk_texts(records)]
+    store._scan = lambda collection: None  # type: ignore[method-assign]
+    assert store.articles() == records
+    assert [(i, r.id, text) for i, r, text in store.committed_chunk_texts(records)] == chunks
+    assert len(records) == 4 and len(chunks) == desk.chunk_count()
+    desk.close()
+
+
+def test_a_file_it_cannot_vouch_for_is_read_through_chroma(
+    tmp_path: Path, sample_copy: Path
+) -> None:
+    desk = Desk.open(make_settings(tmp_path / "data"))
+    desk.ingest([str(sample_copy)])
+    name = desk._store._chunks.name
+    source = desk._store._folder / "chroma.sqlite3"  # type: ignore[attr-defined]
+    desk.close()
+
+    # A write in Chroma's log that its metadata segment has not applied yet.
+    lagging = tmp_path / "lagging.sqlite3"
+    shutil.copy(source, lagging)
+    with contextlib.closing(sqlite3.connect(lagging)) as database:
+        (top,) = database.execute("SELECT MAX(seq_id) FROM embeddings_queue").fetchone()
+        (collection_id,) = database.execute(
+            "SELECT id FROM collections WHERE name = ?", (name,)
+        ).fetchone()
+        row = database.execute(
+            "SELECT * FROM embeddings_queue WHERE topic LIKE ? ORDER BY seq_id DESC LIMIT 1",
+            (f"%/{collection_id}",),
+        )
+        columns = [column[0] for column in row.description]
+        values = dict(zip(columns, row.fetchone(), strict=True))
+        values["seq_id"] = top + 1000
+        marks = ", ".join("?" for _ in values)
+        database.execute(
+            f"INSERT INTO embeddings_queue ({', '.join(values)}) VALUES ({marks})",
+            tuple(values.values()),
+        )
+        database.commit()
+    assert SqliteScan.open(source, name) is not None
+    assert SqliteScan.open(lagging, name) is None
+
+    # Another layout, another collection, or no file at all.
+    other = tmp_path / "other.sqlite3"
+    with contextlib.closing(sqlite3.connect(other)) as database:
+        database.execute("CREATE TABLE embeddings (id INTEGER PRIMARY KEY)")
+    assert SqliteScan.open(other, name) is None
+    assert SqliteScan.open(source, "no_such_collection") is None
+    assert SqliteScan.open(tmp_path / "missing.sqlite3", name) is None
