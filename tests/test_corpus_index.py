@@ -306,3 +306,37 @@ def test_a_saved_array_refuses_what_it_cannot_slice(tmp_path: Path) -> None:
     np.save(tmp_path / "matrix.npy", np.zeros((2, 2)))
     with pytest.raises(ValueError, match="one-dimensional"):
         SavedArray(tmp_path / "matrix.npy")
+
+
+def test_the_saved_index_is_the_same_in_every_process(tmp_path: Path) -> None:
+    """The same articles give the same files whatever a process's string hashing: the article
+    stems were numbered in set order, so two builds of one store differed."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, hashlib\n"
+        "from pathlib import Path\n"
+        "from citedesk.vectorstore._corpus_index import ArticleStems\n"
+        "stems = {'a': {'kremlin', 'peskov', 'deni', 'troop', 'soil', 'russia', 'ukrain'},\n"
+        "         'b': {'blinken', 'kyiv', 'berlin', 'zelenski', 'troop', 'talk'}}\n"
+        "folder = Path(sys.argv[1]); folder.mkdir()\n"
+        "ArticleStems.build(stems).save(folder)\n"
+        "print(''.join(hashlib.sha1(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())))\n"
+    )
+    digests = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-c", script, str(tmp_path / seed)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1
+    assert hashlib.sha1(b"").hexdigest() not in next(iter(digests))

@@ -306,10 +306,13 @@ class ArticleStems:
     @classmethod
     def build(cls, stems_by_article: dict[str, set[str]]) -> ArticleStems:
         stem_ids: dict[str, int] = {}
+        # Sorted: a set's order changes with each process's string hashing, and so did the
+        # saved files of the same store (the answers did not: the ids map the same stems).
         arrays = [
             np.unique(
                 np.fromiter(
-                    (stem_ids.setdefault(stem_, len(stem_ids)) for stem_ in stems), dtype=np.int32
+                    (stem_ids.setdefault(stem_, len(stem_ids)) for stem_ in sorted(stems)),
+                    dtype=np.int32,
                 )
             )
             for stems in stems_by_article.values()
