@@ -174,7 +174,11 @@ def test_a_write_interrupted_before_its_commit_is_never_citable(
     answer = engine.ask("How long were the talks in Rome?")
     assert all("ninety-hour" not in c.quote for c in answer.citations)
     assert "ninety-hour" not in " ".join(n.text for n in store.chunk_nodes())
+    # A row that citedesk did not write (its id names no article version) is not garbage.
+    store._chunks.add(ids=["someone-elses-row"], embeddings=[[0.1] * 384], documents=["theirs"])
     assert store.collect_garbage() == len(nodes)
+    assert store._chunks.get(ids=["someone-elses-row"])["ids"] == ["someone-elses-row"]
+    store._chunks.delete(ids=["someone-elses-row"])
     assert store.chunk_count() == sum(r.chunks for r in store.articles())
 
 

@@ -34,6 +34,7 @@ def test_the_file_read_gives_what_chromas_get_gives(tmp_path: Path, sample_copy:
         scan = SqliteScan.open(database, collection.name)
         assert scan is not None
         got = collection.get(include=["documents", "metadatas"])
+        assert list(scan.ids()) == got["ids"]
         assert list(scan.documents()) == list(zip(got["ids"], got["documents"], strict=True))
         assert list(scan.metadatas()) == list(zip(got["ids"], got["metadatas"], strict=True))
 

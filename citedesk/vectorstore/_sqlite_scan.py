@@ -74,6 +74,13 @@ class SqliteScan:
             return None
         return cls(database, segment)
 
+    def ids(self) -> Iterator[str]:
+        """Each row's id, in Chroma's order."""
+        query = "SELECT id, embedding_id FROM embeddings WHERE segment_id = ? AND id > ? ORDER BY id LIMIT ?"
+        for page in self._pages(query, (self._segment,)):
+            for _, embedding_id in page:
+                yield embedding_id
+
     def documents(self) -> Iterator[tuple[str, str]]:
         """Each row's id and document, in Chroma's order."""
         query = (
