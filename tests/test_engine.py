@@ -147,13 +147,13 @@ def _sentence(
 
 
 def test_three_places_and_a_neighbour_in_the_same_paragraph_joins_its_lead() -> None:
-    from citedesk.answering.extractive import select_facts
+    from citedesk.answering.extractive import group_facts
 
     lead = _sentence("a", 0, 40, 0.99, 0)
     neighbour = _sentence("a", 41, 80, 0.97, 1, new_paragraph=False)  # same paragraph, next
     next_paragraph = _sentence("a", 82, 120, 0.96, 2)  # right after, but a new paragraph
     others = [_sentence(name, 0, 40, 0.95 - i / 100, 3 + i) for i, name in enumerate("bcd")]
-    facts = select_facts([lead, neighbour, next_paragraph, *others], threshold=0.5, max_facts=3)
+    facts = group_facts([lead, neighbour, next_paragraph, *others], threshold=0.5, max_facts=3)
     assert [fact.lead for fact in facts] == [lead, next_paragraph, others[0]]
     assert facts[0].continuation is neighbour and facts[1].continuation is None
 
@@ -164,7 +164,7 @@ def test_one_article_s_close_sentences_are_two_facts_another_article_s_the_same(
     The same closeness from another article is the same fact reported again: a corroboration."""
     import numpy as np
 
-    from citedesk.answering.extractive import select_facts
+    from citedesk.answering.extractive import group_facts
 
     lead = _sentence("a", 0, 40, 0.99, 0)
     close = _sentence("a", 300, 340, 0.98, 1)  # another paragraph of the same article
@@ -173,7 +173,7 @@ def test_one_article_s_close_sentences_are_two_facts_another_article_s_the_same(
     elsewhere = _sentence("b", 0, 40, 0.97, 0)
     elsewhere.vector = np.zeros(8)
     elsewhere.vector[[0, 1]] = [0.9, -np.sqrt(1 - 0.81)]  # cosine 0.9 with the lead, not close
-    facts = select_facts([lead, close, elsewhere], threshold=0.5, max_facts=3)
+    facts = group_facts([lead, close, elsewhere], threshold=0.5, max_facts=3)
     assert [fact.lead for fact in facts] == [lead, close]
     assert facts[0].corroborating == [elsewhere]
 

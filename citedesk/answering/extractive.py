@@ -387,14 +387,6 @@ def _read_with(query: np.ndarray, vector: np.ndarray, previous: np.ndarray | Non
     return float(np.dot(query, joined) / (np.linalg.norm(joined) or 1.0))
 
 
-def select_facts(ranked: Sequence[Sentence], *, threshold: float, max_facts: int) -> list[Fact]:
-    """Group the best sentences into facts if the best reaches the threshold; an empty list
-    means abstain."""
-    if not ranked or ranked[0].score < threshold or ranked[0].dense < MIN_DENSE:
-        return []
-    return group_facts(ranked, threshold=threshold, max_facts=max_facts)
-
-
 def group_facts(ranked: Sequence[Sentence], *, threshold: float, max_facts: int) -> list[Fact]:
     """Group the best sentences into facts, at most `max_facts` quotes in all (none below
     FOLLOWING_FLOOR of the threshold).

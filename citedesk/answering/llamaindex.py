@@ -22,9 +22,8 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from pydantic import ConfigDict, Field
 
 from citedesk.answering import _weights
-from citedesk.answering.engine import AnswerEngine
+from citedesk.answering.engine import AnswerEngine, Evidence
 from citedesk.answering.extractive import (
-    MIN_DENSE,
     QueryTerms,
     Sentence,
     answers,
@@ -72,9 +71,8 @@ class VerifiedQuotes(BaseNodePostprocessor):
         score_sentences(sentences, query_vector, QueryTerms(question, vocabulary))
         ranked = sorted(sentences, key=lambda s: (-s.score, s.chunk_rank, s.start))
         # The engine's vetoes, then its decision: the same question gets the same verdict here.
-        if vocabulary.unknown_names(question) or ranked[0].dense < MIN_DENSE:
-            return []
-        if not answers(ranked, self.threshold):
+        evidence = Evidence(question, ranked, vocabulary.unknown_names(question))
+        if evidence.vetoed or not answers(ranked, self.threshold):
             return []
         threshold = self.threshold or _weights.THRESHOLD
         facts = group_facts(ranked, threshold=threshold, max_facts=self.top_n)
