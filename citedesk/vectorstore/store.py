@@ -200,15 +200,9 @@ class ArticleStore:
     def articles(self, *, with_text: bool = False) -> list[ArticleRecord]:
         """Return every committed article, oldest first."""
         include: Any = ["metadatas", "documents"] if with_text else ["metadatas"]
-        scan = None if with_text else self._scan(self._articles)
-        rows = (
-            ((article_id, meta, "") for article_id, meta in scan.metadatas())
-            if scan
-            else _paged_rows(self._articles, include)
-        )
         records = [
             _record(article_id, meta, text)
-            for article_id, meta, text in rows
+            for article_id, meta, text in self._all_rows(self._articles, include)
             if article_id != GENERATION_ID
         ]
         return sorted(records, key=lambda record: record.ingested_at)
@@ -220,6 +214,18 @@ class ArticleStore:
         """A read of a whole collection that bypasses Chroma (an embedded store's file), or
         None: read it through Chroma."""
         return None
+
+    def _all_rows(self, collection: Any, include: Any) -> Iterator[tuple[str, dict[str, Any], str]]:
+        """Every row of a collection, as `_paged_rows` gives them: from the store's file when it
+        can be read (ids, documents or metadatas alone; see `_scan`), else through Chroma."""
+        scan = self._scan(collection) if len(include) <= 1 else None
+        if scan is None:
+            return _paged_rows(collection, include)
+        if not include:
+            return ((row_id, {}, "") for row_id in scan.ids())
+        if include == ["documents"]:
+            return ((row_id, {}, text) for row_id, text in scan.documents())
+        return ((row_id, meta, "") for row_id, meta in scan.metadatas())
 
     def fingerprint(self) -> str:
         """Return a value that changes with every commit, from any process (one small read)."""
@@ -343,11 +349,9 @@ class ArticleStore:
         Chroma took the bot at 102k chunks from 523 to ~575 MB before its ingest had begun. Rows
         whose id is not in that form were not written by citedesk and are left alone."""
         committed = {_version_of(record.id, record.content_hash) for record in self.articles()}
-        scan = self._scan(self._chunks)
-        ids = scan.ids() if scan else (row_id for row_id, _, _ in _paged_rows(self._chunks, []))
         stale = [
             row_id
-            for row_id in ids
+            for row_id, _, _ in self._all_rows(self._chunks, [])
             if _CHUNK_ID.fullmatch(row_id) and row_id.rpartition("-")[0] not in committed
         ]
         for start in range(0, len(stale), _PAGE):
@@ -373,13 +377,7 @@ class ArticleStore:
         form were not written by citedesk and are skipped, as `committed_chunks` skips them.
         """
         by_version = {_version_of(record.id, record.content_hash): record for record in records}
-        scan = self._scan(self._chunks)
-        rows = (
-            ((row_id, {}, text) for row_id, text in scan.documents())
-            if scan
-            else _paged_rows(self._chunks, ["documents"])
-        )
-        for row_id, _, text in rows:
+        for row_id, _, text in self._all_rows(self._chunks, ["documents"]):
             record = by_version.get(row_id.rpartition("-")[0])
             if record is not None:
                 yield row_id, record, text
