@@ -17,6 +17,7 @@ profile at 100k chunks; memray itself adds ~60 MB of RSS.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import itertools
 import json
 import shutil
@@ -136,6 +137,8 @@ def main() -> None:
         return
     if args.store is None:
         parser.error("--store is required")
+    if importlib.util.find_spec("memray") is None:
+        parser.error("memray is not installed here: pip install memray")
     distractors = run_all.distractor_folder(args.distractors)
     with tempfile.TemporaryDirectory(prefix="citedesk-memprofile-") as tmp:
         work = Path(tmp)
