@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from citedesk.answering import _weights, followup
+from citedesk.answering import followup
 from citedesk.answering.dates import TimeFrame, time_frame
 from citedesk.answering.extractive import (
     MIN_DENSE,
@@ -19,6 +19,7 @@ from citedesk.answering.extractive import (
     Sentence,
     answers,
     group_facts,
+    quoting_threshold,
     score_sentences,
 )
 from citedesk.answering.llm import ChatModel, LLMError, OpenAICompatibleChat, checked_answer, prompt
@@ -140,11 +141,7 @@ class AnswerEngine:
     @property
     def threshold(self) -> float:
         """The abstention threshold: the setting if given, else the one fitted on dev."""
-        return (
-            self.settings.retrieval.min_relevance
-            if self.settings.retrieval.min_relevance
-            else _weights.THRESHOLD
-        )
+        return quoting_threshold(self.settings.retrieval.min_relevance)
 
     def _rank(
         self,

@@ -293,6 +293,12 @@ def unanswered_probability(ranked: Sequence[Sentence]) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
+def quoting_threshold(min_relevance: float | None = None) -> float:
+    """The probability a sentence needs to be quoted: `min_relevance` if given (a setting),
+    else the threshold fitted on dev."""
+    return min_relevance or _weights.THRESHOLD
+
+
 def answers(ranked: Sequence[Sentence], min_relevance: float | None = None) -> bool:
     """Whether the best candidates answer the question, once the vetoes (an unknown name, no
     candidate, a best sentence about something else) have passed it.

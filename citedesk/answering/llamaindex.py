@@ -21,13 +21,13 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from pydantic import ConfigDict, Field
 
-from citedesk.answering import _weights
 from citedesk.answering.engine import AnswerEngine, Evidence
 from citedesk.answering.extractive import (
     QueryTerms,
     Sentence,
     answers,
     group_facts,
+    quoting_threshold,
     score_sentences,
 )
 from citedesk.answering.models import Answer
@@ -74,7 +74,7 @@ class VerifiedQuotes(BaseNodePostprocessor):
         evidence = Evidence(question, ranked, vocabulary.unknown_names(question))
         if evidence.vetoed or not answers(ranked, self.threshold):
             return []
-        threshold = self.threshold or _weights.THRESHOLD
+        threshold = quoting_threshold(self.threshold)
         facts = group_facts(ranked, threshold=threshold, max_facts=self.top_n)
         return [_quote_node(fact.lead, nodes[fact.lead.chunk_rank]) for fact in facts]
 
