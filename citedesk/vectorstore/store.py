@@ -163,6 +163,11 @@ def _version_of(article_id: str, content_hash: str) -> str:
     return f"{hashlib.sha1(article_id.encode()).hexdigest()[:16]}-{content_hash[:12]}"
 
 
+def _version_in(row_id: str) -> str | None:
+    """The article version a chunk id names (`chunk_id`); None for an id citedesk did not write."""
+    return row_id.rpartition("-")[0] if _CHUNK_ID.fullmatch(row_id) else None
+
+
 class ArticleStore:
     """Chroma collections for one corpus; subclasses say how to reach Chroma."""
 
@@ -352,7 +357,7 @@ class ArticleStore:
         stale = [
             row_id
             for row_id, _, _ in self._all_rows(self._chunks, [])
-            if _CHUNK_ID.fullmatch(row_id) and row_id.rpartition("-")[0] not in committed
+            if (version := _version_in(row_id)) is not None and version not in committed
         ]
         for start in range(0, len(stale), _PAGE):
             self._chunks.delete(ids=stale[start : start + _PAGE])
@@ -378,7 +383,7 @@ class ArticleStore:
         """
         by_version = {_version_of(record.id, record.content_hash): record for record in records}
         for row_id, _, text in self._all_rows(self._chunks, ["documents"]):
-            record = by_version.get(row_id.rpartition("-")[0])
+            record = by_version.get(_version_in(row_id) or "")
             if record is not None:
                 yield row_id, record, text
 
