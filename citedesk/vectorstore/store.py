@@ -48,10 +48,10 @@ _PAGE = 500
 EMBEDDED_METADATA = ("title",)
 # Chunks per Chroma write (its limit per call is several thousand). Each chunk carries ~8 KB of
 # sentence vectors, and Chroma holds a call's rows several times over while it writes them: alone,
-# a call of 2,000 rows raised the peak by 156 MB, 500 rows by 78 MB. In a whole ingest the peak
-# did not follow (300 articles into the 101.6k-chunk store, alternating: 788-890 MB at 2,000 rows,
-# 795-839 MB at 500) and the ingest took 5-15% longer at 500, so it stays at 2,000.
-_WRITE_PAGE = 2000
+# a call of 2,000 rows raised the peak by 156 MB, 500 rows by 78 MB. A bot ingesting beside its
+# answers showed it: one 1.2 MB scraped page (~1,100 chunks, one call) lifted the bot by 36-55 MB
+# for a second. Pages of 256 bound that, at a few more SQLite transactions per ingest.
+_WRITE_PAGE = 256
 
 
 class ChunkVectorStore(ChromaVectorStore):
