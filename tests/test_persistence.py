@@ -127,3 +127,20 @@ def test_idle_conversations_are_emptied_but_keep_their_answer_counter() -> None:
     # Key 5 is the next answer's, so a button on an old message never finds a newer answer.
     assert chats[1] == {"next_answer": 5}
     assert chats[2]["history"] and chats[3] == {"next_answer": 7}
+
+
+async def test_a_chat_keeps_its_lock_only_while_a_message_holds_or_awaits_it() -> None:
+    import gc
+
+    from citedesk.bot.context import BotData
+
+    bot_data = BotData()
+    first = bot_data.chat_lock(1)
+    async with first:
+        # A second message of the same chat waits on the same lock; another chat has its own.
+        assert bot_data.chat_lock(1) is first
+        assert bot_data.chat_lock(2) is not first
+    del first
+    gc.collect()
+    # Nobody holds them now: a bot that has seen many chats does not keep a lock for each.
+    assert len(bot_data.chat_locks) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,7 +38,11 @@ class BotData:
     # Ingests (admin commands, feed polls) get their own thread, so a slow site never delays an
     # answer; the Desk answers questions while an ingest runs and keeps ingests one at a time.
     ingester: ThreadPoolExecutor = field(default_factory=lambda: _one_thread("ingest"))
-    chat_locks: dict[int, asyncio.Lock] = field(default_factory=dict)
+    # A chat's lock lives while a message of that chat holds or awaits it: one per chat ever
+    # seen would grow with every user.
+    chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(
+        default_factory=weakref.WeakValueDictionary
+    )
     started: float = field(default_factory=time.time)
     questions_answered: int = 0
     errors: int = 0
@@ -61,7 +66,10 @@ class BotData:
 
     def chat_lock(self, chat_id: int) -> asyncio.Lock:
         """Answer one message per chat at a time, so follow-ups see the turn before them."""
-        return self.chat_locks.setdefault(chat_id, asyncio.Lock())
+        lock = self.chat_locks.get(chat_id)
+        if lock is None:
+            lock = self.chat_locks[chat_id] = asyncio.Lock()
+        return lock
 
     def shutdown(self) -> None:
         self.engine.shutdown(wait=False, cancel_futures=True)
