@@ -95,6 +95,10 @@ class AnswerEngine:
 
         `today` is the day the question is asked, for "yesterday" or "on Tuesday" (default: now).
         """
+        with self.retriever.reading():
+            return self._ask(question, history, today)
+
+    def _ask(self, question: str, history: Sequence[Turn], today: date | None) -> Answer:
         tidied = self.check_question(question)
         question = " ".join(question.split())  # shown back as typed
         evidence = self.evidence(tidied, history, today=today)

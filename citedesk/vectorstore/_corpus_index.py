@@ -153,7 +153,26 @@ class CorpusIndex:
     @classmethod
     def open(cls, store: ArticleStore, generation: str, *, grace: float = 0.0) -> CorpusIndex:
         """Load the saved index of this generation, or build it (and save it if the store says
-        where).
+        where). `grace`: see `prepare`."""
+        folder = store.index_folder
+        if folder is None or not generation:
+            return cls.build(store, generation)
+        unsaved = cls.prepare(store, generation, grace=grace)
+        if unsaved is not None:
+            return unsaved
+        saved = cls.load(folder / generation, generation)
+        if saved is None:  # a damaged copy: built again over it
+            with _build_lock(folder, generation):
+                unsaved = cls._build_and_save(store, generation, folder)
+            saved = unsaved or cls.load(folder / generation, generation)
+        return saved or cls.build(store, generation)
+
+    @classmethod
+    def prepare(
+        cls, store: ArticleStore, generation: str, *, grace: float = 0.0
+    ) -> CorpusIndex | None:
+        """Make sure this generation's index is saved, building it if need be, without loading
+        it; return the index only if it was built here and could not be saved.
 
         `grace`: seconds given to another process sharing the data folder to start building it
         (an ingest that published a generation ends by building its index); once one does,
@@ -161,25 +180,25 @@ class CorpusIndex:
         folder = store.index_folder
         if folder is None or not generation:
             return cls.build(store, generation)
-        saved = cls.load(folder / generation, generation)
         deadline = time.monotonic() + grace
         while (
-            saved is None and time.monotonic() < deadline and not _being_built(folder, generation)
+            not _is_saved(folder / generation, generation)
+            and time.monotonic() < deadline
+            and not _being_built(folder, generation)
         ):
             time.sleep(_GRACE_POLL_SECONDS)
-            saved = cls.load(folder / generation, generation)
-        if saved is not None:
-            return saved
         # Processes sharing a data folder (the bot and the worker on one Chroma server) build a
         # generation once: the others wait for the builder, then load its copy.
         with _build_lock(folder, generation):
-            saved = cls.load(folder / generation, generation)
-            if saved is not None:
-                return saved
+            if _is_saved(folder / generation, generation):
+                return None
             return cls._build_and_save(store, generation, folder)
 
     @classmethod
-    def _build_and_save(cls, store: ArticleStore, generation: str, folder: Path) -> CorpusIndex:
+    def _build_and_save(
+        cls, store: ArticleStore, generation: str, folder: Path
+    ) -> CorpusIndex | None:
+        """Build and save the index; return it only if it could not be saved."""
         if store.chunk_count() >= CHILD_BUILD_CHUNKS:
             try:
                 build_in_child(store, generation, folder / generation)
@@ -187,10 +206,8 @@ class CorpusIndex:
                 log.warning("building the retrieval index in a child process failed: %s", exc)
             else:
                 _remove_others(folder, keep=generation)
-                saved = cls.load(folder / generation, generation)
-                if saved is not None:
-                    give_back_freed_memory()  # the pages read from Chroma for the child
-                    return saved
+                give_back_freed_memory()  # the pages read from Chroma for the child
+                return None
         index = cls.build(store, generation)
         try:
             index.save(folder / generation)
@@ -200,12 +217,9 @@ class CorpusIndex:
         _remove_others(folder, keep=generation)
         # Answer from the saved copy: the matrix is then mapped, not held, and what was built
         # (token arrays, vocabulary counts, the pages read from Chroma) is freed.
-        saved = cls.load(folder / generation, generation)
-        if saved is None:
-            return index
         del index
         give_back_freed_memory()
-        return saved
+        return None
 
     # --- on disk --------------------------------------------------------------------------
     def save(self, folder: Path) -> None:
@@ -355,7 +369,7 @@ class ArticleStems:
 def prepare_index(store: ArticleStore) -> None:
     """Build and save the retrieval index of the store's current generation, if not yet saved."""
     if store.index_folder is not None:
-        CorpusIndex.open(store, store.fingerprint())
+        CorpusIndex.prepare(store, store.fingerprint())
 
 
 def _chunk_rows(store: ArticleStore, records: list[ArticleRecord]) -> Iterator[ChunkRow]:
@@ -440,6 +454,20 @@ def _build_lock(folder: Path, generation: str) -> Iterator[None]:
     with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)  # released when the handle closes, or the process dies
         yield
+
+
+def _is_saved(folder: Path, generation: str) -> bool:
+    """Say whether a complete index of this generation and format is saved in `folder` (its
+    meta file is written last); `CorpusIndex.load` still checks the rest."""
+    try:
+        meta = json.loads((folder / _META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(meta, dict)
+        and meta.get("format") == FORMAT
+        and meta.get("generation") == generation
+    )
 
 
 def _being_built(folder: Path, generation: str) -> bool:

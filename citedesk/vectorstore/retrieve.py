@@ -13,6 +13,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Collection, Iterable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -22,6 +23,8 @@ from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle, TextNode
 
 from citedesk.vectorstore._corpus_index import CHILD_BUILD_CHUNKS, CorpusIndex
+from citedesk.vectorstore._readers import Readers
+from citedesk.vectorstore.memory import give_back_freed_memory
 from citedesk.vectorstore.store import ArticleRecord, ArticleStore
 from citedesk.vectorstore.terms import Vocabulary
 
@@ -35,6 +38,9 @@ _BACKGROUND_ROUNDS = 3
 _QUESTION_WAIT_SECONDS = 2.0
 # Articles (with their text) kept between questions: a conversation keeps quoting the same few.
 _ARTICLE_CACHE = 256
+# How long a new large index waits for a moment between questions before it is loaded beside the
+# current one (a bot answers one question at a time, so the moment comes within one question).
+_SWAP_WAIT_SECONDS = 30.0
 
 
 def _ids_only(hits: Iterable[tuple[str, float]]) -> list[NodeWithScore]:
@@ -118,6 +124,7 @@ class HybridRetriever(BaseRetriever):
         self._index = CorpusIndex.empty()
         self._texts: OrderedDict[tuple[str, str], ArticleRecord] = OrderedDict()
         self._texts_lock = threading.Lock()
+        self._readers = Readers()
 
     @property
     def store(self) -> ArticleStore:
@@ -185,22 +192,39 @@ class HybridRetriever(BaseRetriever):
         with self._lock:
             if fingerprint == self._fingerprint:
                 return False
-            index = CorpusIndex.open(self._store, fingerprint, grace=grace)
-            fusion: BaseRetriever | None = None
-            if len(index):
-                dense = _DenseIds(self._store, self._embed_model, self._top_k * DENSE_FACTOR)
-                bm25 = _ChunkBM25Retriever(index, self._top_k)
-                fusion = _FusionById(
-                    [dense, bm25],
-                    mode=FUSION_MODES.RECIPROCAL_RANK,
-                    similarity_top_k=self._top_k,
-                    num_queries=1,  # no LLM query rewriting: retrieval must work offline
-                    use_async=False,
-                    llm=MockLLM(),
-                )
-            self._index, self._fusion = index, fusion
-            self._fingerprint = fingerprint
+            if not self._large:  # small: loaded beside the current one, which questions use
+                self._install(CorpusIndex.open(self._store, fingerprint, grace=grace), fingerprint)
+                return True
+            unsaved = CorpusIndex.prepare(self._store, fingerprint, grace=grace)
+            # Saved (built in a child, a minute at 100k chunks): swapped in between questions,
+            # the old index dropped before the new one is loaded (see `Readers`).
+            with self._readers.alone(wait=_SWAP_WAIT_SECONDS) as alone:
+                if alone and unsaved is None:
+                    # Nothing loaded, should the load fail: the next question loads it itself.
+                    self._install(CorpusIndex.empty(), None)
+                    give_back_freed_memory()
+                self._install(unsaved or CorpusIndex.open(self._store, fingerprint), fingerprint)
             return True
+
+    def _install(self, index: CorpusIndex, fingerprint: str | None) -> None:
+        fusion: BaseRetriever | None = None
+        if len(index):
+            dense = _DenseIds(self._store, self._embed_model, self._top_k * DENSE_FACTOR)
+            bm25 = _ChunkBM25Retriever(index, self._top_k)
+            fusion = _FusionById(
+                [dense, bm25],
+                mode=FUSION_MODES.RECIPROCAL_RANK,
+                similarity_top_k=self._top_k,
+                num_queries=1,  # no LLM query rewriting: retrieval must work offline
+                use_async=False,
+                llm=MockLLM(),
+            )
+        self._index, self._fusion = index, fusion
+        self._fingerprint = fingerprint
+
+    def reading(self) -> AbstractContextManager[None]:
+        """Answer a whole question from one index: a new one is swapped in between questions."""
+        return self._readers.reading()
 
     def articles_with_text(self, article_ids: Collection[str]) -> dict[str, ArticleRecord]:
         """The committed versions of these articles, text included (from a cache or the store)."""
@@ -237,6 +261,10 @@ class HybridRetriever(BaseRetriever):
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         """Return fused chunks for a query, spelling variants of names added, best first."""
+        with self.reading():
+            return self._retrieve_current(query_bundle)
+
+    def _retrieve_current(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         self.refresh()
         if self._fusion is None:
             return []
