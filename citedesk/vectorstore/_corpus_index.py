@@ -163,9 +163,11 @@ class CorpusIndex:
         saved = cls.load(folder / generation, generation)
         if saved is None:  # a damaged copy: built again over it
             with _build_lock(folder, generation):
-                unsaved = cls._build_and_save(store, generation, folder)
-            saved = unsaved or cls.load(folder / generation, generation)
-        return saved or cls.build(store, generation)
+                saved = cls._build_and_save(store, generation, folder)
+            if saved is None:
+                saved = cls.load(folder / generation, generation)
+        # (An index is a sequence of chunks: an empty one is a valid index, so no `or` here.)
+        return saved if saved is not None else cls.build(store, generation)
 
     @classmethod
     def prepare(

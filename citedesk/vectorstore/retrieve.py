@@ -196,14 +196,17 @@ class HybridRetriever(BaseRetriever):
                 self._install(CorpusIndex.open(self._store, fingerprint, grace=grace), fingerprint)
                 return True
             unsaved = CorpusIndex.prepare(self._store, fingerprint, grace=grace)
+            if unsaved is not None:  # built here and not saved (a read-only folder): in memory
+                self._install(unsaved, fingerprint)
+                return True
             # Saved (built in a child, a minute at 100k chunks): swapped in between questions,
             # the old index dropped before the new one is loaded (see `Readers`).
             with self._readers.alone(wait=_SWAP_WAIT_SECONDS) as alone:
-                if alone and unsaved is None:
+                if alone:
                     # Nothing loaded, should the load fail: the next question loads it itself.
                     self._install(CorpusIndex.empty(), None)
                     give_back_freed_memory()
-                self._install(unsaved or CorpusIndex.open(self._store, fingerprint), fingerprint)
+                self._install(CorpusIndex.open(self._store, fingerprint), fingerprint)
             return True
 
     def _install(self, index: CorpusIndex, fingerprint: str | None) -> None:
