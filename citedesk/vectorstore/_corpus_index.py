@@ -254,8 +254,8 @@ class CorpusIndex:
     def load(cls, folder: Path, generation: str) -> CorpusIndex | None:
         """Return the index saved in `folder`, or None if it is absent, stale or unreadable."""
         try:
-            meta = json.loads((folder / _META).read_text(encoding="utf-8"))
-            if meta.get("format") != FORMAT or meta.get("generation") != generation:
+            meta = _saved_meta(folder, generation)
+            if meta is None:
                 return None
             chunk_ids = SavedArray(folder / _CHUNK_IDS)
             bm25 = _load_bm25(folder / _BM25) if len(chunk_ids) else None
@@ -458,18 +458,22 @@ def _build_lock(folder: Path, generation: str) -> Iterator[None]:
         yield
 
 
+def _saved_meta(folder: Path, generation: str) -> dict[str, Any] | None:
+    """The meta file saved in `folder` (written last), if it is of this generation and format;
+    raises what reading it raises."""
+    meta: dict[str, Any] = json.loads((folder / _META).read_text(encoding="utf-8"))
+    if meta.get("format") != FORMAT or meta.get("generation") != generation:
+        return None
+    return meta
+
+
 def _is_saved(folder: Path, generation: str) -> bool:
-    """Say whether a complete index of this generation and format is saved in `folder` (its
-    meta file is written last); `CorpusIndex.load` still checks the rest."""
+    """Say whether a complete index of this generation and format is saved in `folder`;
+    `CorpusIndex.load` still checks the rest."""
     try:
-        meta = json.loads((folder / _META).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return _saved_meta(folder, generation) is not None
+    except (OSError, ValueError, AttributeError):  # AttributeError: a meta that is not an object
         return False
-    return (
-        isinstance(meta, dict)
-        and meta.get("format") == FORMAT
-        and meta.get("generation") == generation
-    )
 
 
 def _being_built(folder: Path, generation: str) -> bool:
