@@ -66,10 +66,7 @@ class BotData:
 
     def chat_lock(self, chat_id: int) -> asyncio.Lock:
         """Answer one message per chat at a time, so follow-ups see the turn before them."""
-        lock = self.chat_locks.get(chat_id)
-        if lock is None:
-            lock = self.chat_locks[chat_id] = asyncio.Lock()
-        return lock
+        return self.chat_locks.setdefault(chat_id, asyncio.Lock())
 
     def shutdown(self) -> None:
         self.engine.shutdown(wait=False, cancel_futures=True)
