@@ -219,12 +219,14 @@ def test_processes_sharing_a_data_folder_build_each_generation_once(
     assert {len(index) for index in opened} == {len(CorpusIndex.build(store, generation))}
 
 
-def test_a_child_process_builds_the_same_index_from_the_rows_it_is_sent(
+def test_a_child_process_builds_the_same_index_from_the_rows_it_reads_or_is_sent(
     sample_store: ArticleStore, tmp_path: Path
 ) -> None:
     from citedesk.vectorstore._corpus_index import build_in_child
 
     store = sample_store
+    # An embedded store's child reads its file; a server store's is sent the rows.
+    assert (store.file() is not None) == (store.kind == "embedded")
     generation = store.fingerprint()
     build_in_child(store, generation, tmp_path / "child")
     from_child = CorpusIndex.load(tmp_path / "child", generation)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import pickle
 import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
 from conftest import make_settings
 
 from citedesk.desk import Desk
+from citedesk.errors import StoreError
 from citedesk.vectorstore._sqlite_scan import SqliteScan
+from citedesk.vectorstore.store import StoreFile
 
 
 def _churned(tmp_path: Path, sample_copy: Path) -> Desk:
@@ -41,6 +45,10 @@ def test_the_file_read_gives_what_chromas_get_gives(tmp_path: Path, sample_copy:
     # The store reads through it, and what it builds from the rows is unchanged.
     records = store.articles()
     chunks = [(i, r.id, text) for i, r, text in store.committed_chunk_texts(records)]
+    # So does a child process given the store's file (the retrieval index build).
+    file = pickle.loads(pickle.dumps(store.file()))
+    assert file.articles() == records
+    assert [(i, r.id, text) for i, r, text in file.committed_chunk_texts(records)] == chunks
     store._scan = lambda collection: None  # type: ignore[method-assign]
     assert store.articles() == records
     assert [(i, r.id, text) for i, r, text in store.committed_chunk_texts(records)] == chunks
@@ -80,6 +88,9 @@ def test_a_file_it_cannot_vouch_for_is_read_through_chroma(
         database.commit()
     assert SqliteScan.open(source, name) is not None
     assert SqliteScan.open(lagging, name) is None
+    # A child given such a file fails in one line (its parent then builds the index itself).
+    with pytest.raises(StoreError, match="cannot be read without Chroma"):
+        StoreFile(lagging, "articles", name).committed_chunk_texts([])
 
     # Another layout, another collection, or no file at all.
     other = tmp_path / "other.sqlite3"

@@ -19,13 +19,14 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from llama_index.core.ingestion import IngestionPipeline
-from llama_index.core.schema import BaseNode, Document
+from llama_index.core.schema import Document
 
 from citedesk.errors import StoreError
 from citedesk.ingest._chunk import SentenceChunker
 from citedesk.ingest._sentences import SentenceEmbedder
 from citedesk.vectorstore.embedding import load_embed_model
 from citedesk.vectorstore.memory import give_back_freed_memory
+from citedesk.vectorstore.rows import ChunkRows
 
 # How much lower the child's CPU priority is than the bot's: questions come first.
 CHILD_NICENESS = 10
@@ -60,12 +61,12 @@ CHILD_BATCH_CHARS = 100_000
 
 
 class Embedder(Protocol):
-    """Turns documents into embedded chunks."""
+    """Turns documents into embedded chunks, as the store writes them."""
 
     # How much article text one call should take.
     batch_chars: int
 
-    def __call__(self, documents: Sequence[Document]) -> list[BaseNode]: ...
+    def __call__(self, documents: Sequence[Document]) -> ChunkRows: ...
 
     def close(self) -> None: ...
 
@@ -78,8 +79,8 @@ class InProcessEmbedder:
     def __init__(self, model_name: str, chunk_chars: int) -> None:
         self._pipeline = chunking_pipeline(model_name, chunk_chars)
 
-    def __call__(self, documents: Sequence[Document]) -> list[BaseNode]:
-        return list(self._pipeline.run(documents=list(documents)))
+    def __call__(self, documents: Sequence[Document]) -> ChunkRows:
+        return ChunkRows.from_nodes(self._pipeline.run(documents=list(documents)))
 
     def close(self) -> None:
         pass
@@ -88,8 +89,8 @@ class InProcessEmbedder:
 def serve(model_name: str, chunk_chars: str) -> int:
     """The child's side of `ChildProcessEmbedder`: documents in on stdin, chunks out on stdout.
 
-    Each request is a pickled list of documents and each reply a pickled ("nodes", list) or
-    ("error", message); end of input ends the child.
+    Each request is a pickled list of documents and each reply a pickled ("rows", ChunkRows)
+    or ("error", message); end of input ends the child.
     """
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to stderr, not into the replies
@@ -99,12 +100,15 @@ def serve(model_name: str, chunk_chars: str) -> int:
     requests = sys.stdin.buffer
     while True:
         try:
-            # Our own parent wrote these (trusted): pickle keeps documents and nodes cheap.
+            # Our own parent wrote these (trusted): pickle keeps documents and rows cheap.
             documents = pickle.load(requests)
         except EOFError:
             return 0
         try:
-            reply: tuple[str, object] = ("nodes", list(pipeline.run(documents=documents)))
+            reply: tuple[str, object] = (
+                "rows",
+                ChunkRows.from_nodes(pipeline.run(documents=documents)),
+            )
         except Exception as exc:  # any failure is the parent's to report
             reply = ("error", f"{type(exc).__name__}: {exc}")
         pickle.dump(reply, replies, protocol=pickle.HIGHEST_PROTOCOL)
@@ -126,7 +130,7 @@ class ChildProcessEmbedder:
         self._args = [model_name, str(chunk_chars)]
         self._child: subprocess.Popen[bytes] | None = None
 
-    def __call__(self, documents: Sequence[Document]) -> list[BaseNode]:
+    def __call__(self, documents: Sequence[Document]) -> ChunkRows:
         child = self._started()
         assert child.stdin is not None and child.stdout is not None
         try:
@@ -139,9 +143,9 @@ class ChildProcessEmbedder:
                 "the embedding process stopped (out of memory?); nothing of this batch was "
                 "written, and the next ingest tries it again"
             ) from exc
-        if kind == "error":
+        if kind == "error" or not isinstance(payload, ChunkRows):
             raise StoreError(f"embedding failed: {payload}")
-        return list(payload)
+        return payload
 
     def _started(self) -> subprocess.Popen[bytes]:
         if self._child is None or self._child.poll() is not None:

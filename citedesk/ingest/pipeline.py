@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TypeVar
 
 from llama_index.core import Document
-from llama_index.core.schema import BaseNode
 
 from citedesk.errors import BadInputError, CitedeskError
 from citedesk.ingest._embedder import ChildProcessEmbedder, Embedder, InProcessEmbedder
@@ -29,6 +28,7 @@ from citedesk.ingest.fetch import FetchedPage, fetch
 from citedesk.settings import Settings
 from citedesk.sources import SUPPORTED_SUFFIXES, is_url
 from citedesk.vectorstore.memory import give_back_freed_memory
+from citedesk.vectorstore.rows import ChunkRows
 from citedesk.vectorstore.store import ArticleRecord, ArticleStore
 
 
@@ -106,7 +106,7 @@ class Ingester:
         ]
         fresh = [a for a in articles if a is not None and not self._is_unchanged(a)]
         try:
-            nodes = self._embedder([_document(a) for a in fresh]) if fresh else []
+            rows = self._embedder([_document(a) for a in fresh]) if fresh else ChunkRows.joined(())
         except CitedeskError as exc:
             # The batch is lost, not the run: each of its new articles is one error line.
             for index, article in enumerate(articles):
@@ -116,9 +116,8 @@ class Ingester:
                     report.errors.append(f"{article.source}: {exc}")
                 done(index)
             return
-        by_article: dict[str, list[BaseNode]] = {article.id: [] for article in fresh}
-        for node in nodes:
-            by_article[str(node.ref_doc_id)].append(node)
+        parts = rows.by_article()
+        by_article = {article.id: parts.get(article.id, rows.slice(0, 0)) for article in fresh}
         pending: list[int] = []  # indices whose outcome waits for the group's commit
 
         def commit() -> None:
@@ -147,10 +146,10 @@ class Ingester:
                     commit()
                     group_articles = group_chunks = 0
         commit()
-        give_back_freed_memory(collect=False)  # this pass's texts, nodes and vectors
+        give_back_freed_memory(collect=False)  # this pass's texts, rows and vectors
 
     def _write(
-        self, articles: Sequence[LoadedArticle], by_article: dict[str, list[BaseNode]]
+        self, articles: Sequence[LoadedArticle], by_article: dict[str, ChunkRows]
     ) -> dict[str, str]:
         """Commit the fresh ones of these articles together; return the failures by id."""
         writes = [(a, by_article[a.id]) for a in articles if a.id in by_article]
@@ -165,9 +164,9 @@ class Ingester:
         except CitedeskError:
             # One bad article must not cost the others: write them one by one to find it.
             failed: dict[str, str] = {}
-            for article, nodes in writes:
+            for article, rows in writes:
                 try:
-                    self._store.write_article(_record(article), nodes)
+                    self._store.write_article(_record(article), rows)
                 except CitedeskError as exc:
                     failed[article.id] = str(exc)
             return failed

@@ -36,7 +36,7 @@ import Stemmer
 
 from citedesk.vectorstore._saved_array import SavedArray
 from citedesk.vectorstore.memory import give_back_freed_memory
-from citedesk.vectorstore.store import ArticleRecord, ArticleStore, embed_content
+from citedesk.vectorstore.store import ArticleRecord, ArticleStore, StoreFile, embed_content
 from citedesk.vectorstore.terms import Vocabulary, VocabularyCounts, content_stems
 
 log = logging.getLogger(__name__)
@@ -374,20 +374,22 @@ def prepare_index(store: ArticleStore) -> None:
         CorpusIndex.prepare(store, store.fingerprint())
 
 
-def _chunk_rows(store: ArticleStore, records: list[ArticleRecord]) -> Iterator[ChunkRow]:
+def _chunk_rows(
+    store: ArticleStore | StoreFile, records: list[ArticleRecord]
+) -> Iterator[ChunkRow]:
     for chunk_id, record, text in store.committed_chunk_texts(records):
         yield chunk_id, record.id, text, embed_content(record, text)
 
 
 def build_in_child(store: ArticleStore, generation: str, folder: Path) -> None:
-    """Build and save the index in a child process that this one feeds with the chunks.
+    """Build and save the index in a child process that reads the chunks or is fed them.
 
     At 100k chunks the build holds hundreds of MB of token arrays and counts, and a minute of
     Python work; in the bot's own process that raised its peak memory and slowed every question
-    asked meanwhile (they share the interpreter lock). The child needs no store of its own (an
-    embedded store is one process's), only the rows, which are sent a page at a time on its
-    stdin. It is a `python -m` child, not a multiprocessing one, which would re-run the caller's
-    main script.
+    asked meanwhile (they share the interpreter lock). An embedded store's child reads the rows
+    from the store's file (`StoreFile`); a server store's are read here and sent a page at a
+    time on its stdin (the child has no Chroma client of its own). It is a `python -m` child, not
+    a multiprocessing one, which would re-run the caller's main script.
     """
     with tempfile.TemporaryFile() as errors:
         child = subprocess.Popen(
@@ -399,16 +401,7 @@ def build_in_child(store: ArticleStore, generation: str, folder: Path) -> None:
         assert child.stdin is not None
         try:
             with child.stdin as pipe:
-                records = store.articles()
-                pickle.dump([record.model_dump(exclude={"text"}) for record in records], pipe)
-                page: list[ChunkRow] = []
-                for row in _chunk_rows(store, records):
-                    page.append(row)
-                    if len(page) >= _BUILD_PAGE:
-                        pickle.dump(page, pipe)
-                        page = []
-                pickle.dump(page, pipe)
-                pickle.dump(None, pipe)
+                _send_rows(store, pipe)
         except OSError:  # the child died: its message says why
             pass
         finally:
@@ -419,22 +412,46 @@ def build_in_child(store: ArticleStore, generation: str, folder: Path) -> None:
             raise OSError(lines[-1] if lines else f"the index build exited with status {status}")
 
 
+def _send_rows(store: ArticleStore, pipe: Any) -> None:
+    """Give the child the store's file to read, or else the records and rows themselves."""
+    source = store.file()
+    pickle.dump(source, pipe)
+    if source is not None:
+        return
+    records = store.articles()
+    pickle.dump([record.model_dump(exclude={"text"}) for record in records], pipe)
+    page: list[ChunkRow] = []
+    for row in _chunk_rows(store, records):
+        page.append(row)
+        if len(page) >= _BUILD_PAGE:
+            pickle.dump(page, pipe)
+            page = []
+    pickle.dump(page, pipe)
+    pickle.dump(None, pipe)
+
+
 def build_from_stdin(generation: str, folder: str) -> int:
     """The child's side of `build_in_child`: one line on stderr if it fails, never a traceback."""
     try:
         stream = sys.stdin.buffer
         # Our own parent wrote these (trusted): pickle keeps the rows cheap to pass.
-        records = [ArticleRecord.model_validate(record) for record in pickle.load(stream)]
-
-        def rows() -> Iterator[ChunkRow]:
-            while (page := pickle.load(stream)) is not None:
-                yield from page
-
-        CorpusIndex.from_rows(generation, records, rows()).save(Path(folder))
+        source: StoreFile | None = pickle.load(stream)
+        if source is not None:
+            records = source.articles()
+            rows: Iterator[ChunkRow] = _chunk_rows(source, records)
+        else:
+            records = [ArticleRecord.model_validate(record) for record in pickle.load(stream)]
+            rows = _fed_rows(stream)
+        CorpusIndex.from_rows(generation, records, rows).save(Path(folder))
     except Exception as exc:  # the parent builds in its own process instead
         print(f"building the retrieval index failed: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _fed_rows(stream: Any) -> Iterator[ChunkRow]:
+    while (page := pickle.load(stream)) is not None:
+        yield from page
 
 
 def _lock_file(folder: Path, generation: str) -> Path:

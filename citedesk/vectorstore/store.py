@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 from llama_index.core.schema import BaseNode, MetadataMode, TextNode
 from llama_index.core.vector_stores.types import VectorStoreQueryResult
-from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
+from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.vector_stores.chroma import ChromaVectorStore
 from pydantic import BaseModel, Field
 
@@ -36,6 +37,7 @@ from citedesk.settings import BUNDLED_MODELS, Settings
 from citedesk.vectorstore._lock import hold_store_lock
 from citedesk.vectorstore._sqlite_scan import SqliteScan
 from citedesk.vectorstore.memory import give_back_freed_memory
+from citedesk.vectorstore.rows import ChunkRows
 from citedesk.vectorstore.sentences import VECTORS_KEY
 
 # Chroma wants an embedding for every record; article records are looked up by id only.
@@ -57,10 +59,8 @@ _WRITE_PAGE = 256
 class ChunkVectorStore(ChromaVectorStore):
     """llama-index's Chroma vector store, with each chunk's packed sentence vectors stored once.
 
-    Stock `add` serialises the whole node into the `_node_content` metadata field, so the
-    vectors (the biggest part of a row) would be written, indexed and read twice. Here they stay
-    out of `_node_content` and live only in their own metadata field; `_query` puts them back on
-    the nodes it returns, so dense results carry them as before.
+    `add` writes nodes as `ChunkRows` (the vectors out of `_node_content`, in their own field
+    only); `_query` puts them back on the nodes it returns, so dense results carry them as before.
     """
 
     @classmethod
@@ -68,32 +68,20 @@ class ChunkVectorStore(ChromaVectorStore):
         return "ChromaVectorStore"
 
     def add(self, nodes: Sequence[BaseNode], **add_kwargs: Any) -> list[str]:
-        if not nodes:
-            return []
-        ids: list[str] = []
-        embeddings: list[Any] = []
-        metadatas: list[Any] = []
-        documents: list[str] = []
-        for node in nodes:
-            packed = node.metadata.pop(VECTORS_KEY, None)
-            try:
-                metadata = node_to_metadata_dict(
-                    node, remove_text=True, flat_metadata=self.flat_metadata
-                )
-            finally:
-                if packed is not None:
-                    node.metadata[VECTORS_KEY] = packed
-            if packed is not None:
-                metadata[VECTORS_KEY] = packed
-            ids.append(node.node_id)
-            embeddings.append(node.get_embedding())
-            metadatas.append({k: "" if v is None else v for k, v in metadata.items()})
-            documents.append(node.get_content(metadata_mode=MetadataMode.NONE))
+        rows = ChunkRows.from_nodes(nodes)
+        self.add_rows(rows)
+        return rows.ids
+
+    def add_rows(self, rows: ChunkRows) -> None:
+        if not len(rows):
+            return
         # Upsert: a leftover of an interrupted write of this same version is overwritten.
         self._collection.upsert(
-            ids=ids, embeddings=embeddings, metadatas=metadatas, documents=documents
+            ids=rows.ids,
+            embeddings=rows.embeddings,
+            metadatas=rows.metadatas,  # type: ignore[arg-type]
+            documents=rows.documents,
         )
-        return ids
 
     def _query(
         self, query_embeddings: list[float], n_results: int, where: dict[str, Any], **kwargs: Any
@@ -205,12 +193,7 @@ class ArticleStore:
     def articles(self, *, with_text: bool = False) -> list[ArticleRecord]:
         """Return every committed article, oldest first."""
         include: Any = ["metadatas", "documents"] if with_text else ["metadatas"]
-        records = [
-            _record(article_id, meta, text)
-            for article_id, meta, text in self._all_rows(self._articles, include)
-            if article_id != GENERATION_ID
-        ]
-        return sorted(records, key=lambda record: record.ingested_at)
+        return _articles_in(self._all_rows(self._articles, include))
 
     def article(self, article_id: str) -> ArticleRecord | None:
         return self.articles_by_id([article_id]).get(article_id)
@@ -226,11 +209,12 @@ class ArticleStore:
         scan = self._scan(collection) if len(include) <= 1 else None
         if scan is None:
             return _paged_rows(collection, include)
-        if not include:
-            return ((row_id, {}, "") for row_id in scan.ids())
-        if include == ["documents"]:
-            return ((row_id, {}, text) for row_id, text in scan.documents())
-        return ((row_id, meta, "") for row_id, meta in scan.metadatas())
+        return _scanned_rows(scan, include)
+
+    def file(self) -> StoreFile | None:
+        """The store's file, for a child process to read its rows from, or None: this store
+        is read through Chroma only."""
+        return None
 
     def fingerprint(self) -> str:
         """Return a value that changes with every commit, from any process (one small read)."""
@@ -274,13 +258,13 @@ class ArticleStore:
         self._committed(generation["generation"])
 
     # --- writing --------------------------------------------------------------------------
-    def write_article(self, record: ArticleRecord, nodes: Sequence[BaseNode]) -> None:
+    def write_article(self, record: ArticleRecord, rows: ChunkRows) -> None:
         """Replace an article's chunks and record so that readers see old or new, never a mix."""
-        self.write_articles([(record, nodes)])
+        self.write_articles([(record, rows)])
 
     def write_articles(
         self,
-        items: Sequence[tuple[ArticleRecord, Sequence[BaseNode]]],
+        items: Sequence[tuple[ArticleRecord, ChunkRows]],
         *,
         new_ids: Collection[str] = (),
     ) -> None:
@@ -296,11 +280,11 @@ class ArticleStore:
         if not items:
             return
         try:
-            nodes = [node for _, article_nodes in items for node in article_nodes]
-            for start in range(0, len(nodes), _WRITE_PAGE):
-                self.vector_store.add(nodes[start : start + _WRITE_PAGE])
-            for record, article_nodes in items:
-                record.chunks = len(article_nodes)
+            rows = ChunkRows.joined([article_rows for _, article_rows in items])
+            for start in range(0, len(rows), _WRITE_PAGE):
+                self.vector_store.add_rows(rows.slice(start, start + _WRITE_PAGE))
+            for record, article_rows in items:
+                record.chunks = len(article_rows)
             ids = [record.id for record, _ in items]
             documents = [record.text for record, _ in items]
             metadatas: list[Any] = [record.metadata() for record, _ in items]
@@ -381,11 +365,7 @@ class ArticleStore:
         at 108k chunks: +31 MB transient instead of +76 with it). Rows whose id is not in that
         form were not written by citedesk and are skipped, as `committed_chunks` skips them.
         """
-        by_version = {_version_of(record.id, record.content_hash): record for record in records}
-        for row_id, _, text in self._all_rows(self._chunks, ["documents"]):
-            record = by_version.get(_version_in(row_id) or "")
-            if record is not None:
-                yield row_id, record, text
+        return _committed_texts(records, self._all_rows(self._chunks, ["documents"]))
 
     def chunk_nodes(self) -> list[TextNode]:
         """Return every committed chunk as a small llama-index node (see `slim_node`)."""
@@ -534,6 +514,35 @@ def _rows(page: Any) -> Iterator[tuple[str, dict[str, Any], str]]:
         yield row_id, dict(meta or {}), text or ""
 
 
+def _scanned_rows(scan: SqliteScan, include: Any) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """A collection's rows read from its file, as `_rows` gives them (ids with at most one of
+    documents or metadatas)."""
+    if not include:
+        return ((row_id, {}, "") for row_id in scan.ids())
+    if include == ["documents"]:
+        return ((row_id, {}, text) for row_id, text in scan.documents())
+    return ((row_id, meta, "") for row_id, meta in scan.metadatas())
+
+
+def _articles_in(rows: Iterable[tuple[str, dict[str, Any], str]]) -> list[ArticleRecord]:
+    """The article records among the rows of an articles collection, oldest first."""
+    records = [
+        _record(row_id, meta, text) for row_id, meta, text in rows if row_id != GENERATION_ID
+    ]
+    return sorted(records, key=lambda record: record.ingested_at)
+
+
+def _committed_texts(
+    records: Iterable[ArticleRecord], rows: Iterable[tuple[str, dict[str, Any], str]]
+) -> Iterator[tuple[str, ArticleRecord, str]]:
+    """The id, article and text of each chunk row of a committed version of these articles."""
+    by_version = {_version_of(record.id, record.content_hash): record for record in records}
+    for row_id, _, text in rows:
+        record = by_version.get(_version_in(row_id) or "")
+        if record is not None:
+            yield row_id, record, text
+
+
 def _record(article_id: str, meta: Any, text: str | None) -> ArticleRecord:
     return ArticleRecord.model_validate({**dict(meta or {}), "id": article_id, "text": text or ""})
 
@@ -665,6 +674,37 @@ def _reclaim_disk(folder: Path) -> None:
         connection.execute("VACUUM")
 
 
+@dataclass(frozen=True)
+class StoreFile:
+    """An embedded store's committed articles and chunk texts, read from its SQLite file alone.
+
+    It pickles, for a child process. The retrieval index build's child reads the chunks itself:
+    fed by the bot, the bot read and pickled every chunk's text (+30 MB at 102k chunks while it
+    answered beside it, the peak of an in-bot ingest).
+    """
+
+    database: Path
+    articles_collection: str
+    chunks_collection: str
+
+    def articles(self) -> list[ArticleRecord]:
+        """Every committed article, oldest first (as `ArticleStore.articles` without text)."""
+        return _articles_in(_scanned_rows(self._scan(self.articles_collection), ["metadatas"]))
+
+    def committed_chunk_texts(
+        self, records: Iterable[ArticleRecord]
+    ) -> Iterator[tuple[str, ArticleRecord, str]]:
+        """As `ArticleStore.committed_chunk_texts`."""
+        rows = _scanned_rows(self._scan(self.chunks_collection), ["documents"])
+        return _committed_texts(records, rows)
+
+    def _scan(self, collection: str) -> SqliteScan:
+        scan = SqliteScan.open(self.database, collection)
+        if scan is None:
+            raise StoreError(f"{self.database} cannot be read without Chroma now")
+        return scan
+
+
 class EmbeddedStore(ArticleStore):
     """A store in a folder on this machine (one writing process at a time)."""
 
@@ -686,7 +726,13 @@ class EmbeddedStore(ArticleStore):
         # Every chunk's text at 102k chunks (`committed_chunk_texts`): through Chroma 88 s and
         # +207 MB, from its file 11.6 s and +7 MB (see _sqlite_scan). Checked at each read:
         # Chroma may have written since.
-        return SqliteScan.open(self._folder / "chroma.sqlite3", collection.name)
+        return SqliteScan.open(self._database, collection.name)
+
+    def file(self) -> StoreFile | None:
+        names = (self._articles.name, self._chunks.name)
+        if any(SqliteScan.open(self._database, name) is None for name in names):
+            return None
+        return StoreFile(self._database, *names)
 
     def __init__(self, settings: Settings) -> None:
         path = settings.store.chroma_dir
@@ -699,6 +745,7 @@ class EmbeddedStore(ArticleStore):
         if damage:
             raise _damaged(path, damage)
         self._folder = path.resolve()
+        self._database = self._folder / _DATABASE
         self._prefix = settings.store.collection
         try:
             client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
