@@ -152,3 +152,17 @@ def test_a_question_s_first_word_is_not_part_of_a_name() -> None:
     )
     resolved = resolve("what did the minister say back to him?", [last], PROPER)
     assert "Which" not in resolved and "Subhashish Khuntia" in resolved
+
+
+def test_a_chain_of_follow_ups_keeps_its_topic_without_nesting_each_in_the_next() -> None:
+    history = [turn("What did Baerbock say about the talks in Moscow?", "Baerbock said so.")]
+    for question in ["and when?", "and where?", "and why?", "what about it?"] * 3:
+        resolved = resolve(question, history, PROPER)
+        history.append(Turn(question=question, resolved_question=resolved, quotes=["Yes."]))
+    # Each follow-up went to retrieval as a question ten levels deep, and grew the chat's data.
+    assert resolved.count("(") == 1 and len(resolved) < 120
+    assert "Baerbock" in resolved and "Moscow" in resolved
+    # The last follow-up's own words go with the topic.
+    assert resolve("and how?", history, PROPER) == "and how? (what about it? " + (
+        "What did Baerbock say about the talks in Moscow?)"
+    )

@@ -208,6 +208,33 @@ def _named_in_answer(question: str, turn: Turn, proper: Collection[str] = ()) ->
     return list(found)
 
 
+def _context_of(turn: Turn) -> str | None:
+    """The context a follow-up was resolved with ("and when? (CONTEXT)"), or None: the turn
+    was asked standalone or had a pronoun replaced."""
+    head = f"{turn.question} ("
+    resolved = turn.resolved_question
+    return (
+        resolved[len(head) : -1] if resolved.startswith(head) and resolved.endswith(")") else None
+    )
+
+
+def _last_asked(history: Sequence[Turn]) -> str:
+    """What the last turn asked, as context for a follow-up of it: its resolved question, or, if
+    it was a follow-up in context itself, its own words and the last question asked without one.
+
+    Nesting each context in the next had no end: a chat that asked "and when?" ten times sent
+    retrieval a question ten levels deep, and kept it in the conversation.
+    """
+    last = history[-1]
+    if _context_of(last) is None:
+        return last.resolved_question
+    standalone = next(
+        (turn.resolved_question for turn in reversed(history) if _context_of(turn) is None),
+        _context_of(history[0]),  # the chain began before the turns kept
+    )
+    return f"{last.question} {standalone}"
+
+
 def resolve(question: str, history: Sequence[Turn], proper: Collection[str] = ()) -> str:
     """Return the question made standalone using the last turn, or the question as it is.
 
@@ -237,10 +264,10 @@ def resolve(question: str, history: Sequence[Turn], proper: Collection[str] = ()
         context = named[:2]
         if resolved == question and refers:
             # "which court case created it?": the names it points at, and what "it" was.
-            context.append(last.resolved_question)
+            context.append(_last_asked(history))
         return f"{resolved} ({'; '.join(context)})"
     if resolved != question:
         return resolved
     if found or refers:
-        return f"{question} ({last.resolved_question})"
+        return f"{question} ({_last_asked(history)})"
     return question
