@@ -15,6 +15,7 @@ from telegram_api import BOT_USERNAME, MAX_TEXT, FakeTelegram, utf16_length, vis
 from websites import KIEL, NewsSite
 
 from citedesk.bot.app import build_application, check_token
+from citedesk.bot.conversation import Conversation
 from citedesk.bot.texts import ADMIN_ONLY, APOLOGY, NON_TEXT_HINT, REFUSAL
 from citedesk.desk import Desk
 from citedesk.errors import ConfigError
@@ -352,6 +353,31 @@ async def test_conversation_survives_a_restart(
     async with RunningBot(settings, desk):
         (follow_up,) = await ask(telegram, 15, "What did he deny?")
         assert "Peskov denied" in visible(follow_up)
+
+
+async def test_a_conversation_is_kept_packed_and_one_saved_unpacked_still_works(
+    telegram: FakeTelegram, desk: Desk, tmp_path: Path
+) -> None:
+    settings = bot_settings(telegram, tmp_path / "bot")
+    async with RunningBot(settings, desk) as running:
+        replies = await ask(telegram, 17, "Who is the Kremlin spokesman?")
+        chat = running.application.chat_data[17]
+        assert set(chat) == {"conversation", "last_active", "next_answer"}
+        # One bytes object: thousands of chats stay small (dicts took ~6.4 KB a chat).
+        assert isinstance(chat["conversation"], bytes) and len(chat["conversation"]) < 4000
+        unpacked = Conversation.of(chat)
+        assert unpacked.history[0]["question"] == "Who is the Kremlin spokesman?"
+        assert [c["n"] for c in unpacked.answers[0]] == list(range(1, len(unpacked.answers[0]) + 1))
+        # As an earlier version kept it (and the persistence may hold it so): unpacked keys.
+        del chat["conversation"]
+        chat["history"], chat["answers"] = unpacked.history, unpacked.answers
+        (follow_up,) = await ask(telegram, 17, "What did he deny?")
+        assert "Peskov denied" in visible(follow_up)
+        assert "history" not in chat and len(Conversation.of(chat).history) == 2
+        query = telegram.user_presses(17, replies[-1]["message_id"], "ctx:0:1")
+        await until(lambda: query in telegram.callback_answers)
+        assert "too old" not in str(telegram.callback_answers[query].get("text"))
+    assert_all_accepted(telegram)
 
 
 async def test_idle_conversation_expires(

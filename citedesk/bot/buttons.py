@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -13,6 +12,7 @@ from telegram.error import BadRequest
 from citedesk.answering.models import Answer, Citation
 from citedesk.bot import render
 from citedesk.bot.context import Context
+from citedesk.bot.conversation import Conversation
 from citedesk.bot.sending import reply_html
 
 _SOURCES_PAGE = re.compile(r"src:(\d+)")
@@ -70,7 +70,7 @@ async def _show_sources_page(update: Update, context: Context, page: int) -> Non
 async def _show_passage(update: Update, context: Context, match: re.Match[str] | None) -> None:
     query = update.callback_query
     assert query is not None
-    answers: dict[Any, Any] = (context.chat_data or {}).get("answers", {})
+    answers = Conversation.of(context.chat_data).answers
     citation = None
     if match:
         citation = next(

@@ -17,6 +17,7 @@ from citedesk.bot.access import addressed_to_bot, is_admin
 from citedesk.bot.admin import ingest_url
 from citedesk.bot.buttons import citation_buttons
 from citedesk.bot.context import Context
+from citedesk.bot.conversation import Conversation
 from citedesk.bot.sending import keep_typing, reply_html, send_html_replies
 from citedesk.bot.texts import ASK_HINT
 from citedesk.errors import BadInputError
@@ -31,24 +32,26 @@ def history(context: Context, idle_minutes: int) -> list[Turn]:
     """Return this chat's recent turns, forgetting them after the idle time."""
     data = context.chat_data
     assert data is not None
-    if time.time() - float(data.get("last_active", 0)) > idle_minutes * 60:
-        data["history"] = []
-    return [Turn.model_validate(turn) for turn in data.get("history", [])]
+    conversation = Conversation.of(data)
+    if conversation.history and time.time() - float(data.get("last_active", 0)) > idle_minutes * 60:
+        conversation.history = []
+        conversation.save(data)
+    return [Turn.model_validate(turn) for turn in conversation.history]
 
 
 def remember(context: Context, answer: Answer) -> int:
     """Keep the turn for follow-ups and the citations for buttons; return the answer's key."""
     data = context.chat_data
     assert data is not None
-    data["history"] = [*data.get("history", []), Turn.from_answer(answer).model_dump()][
-        -HISTORY_TURNS:
-    ]
+    conversation = Conversation.of(data)
+    turns = [*conversation.history, Turn.from_answer(answer).model_dump()]
+    conversation.history = turns[-HISTORY_TURNS:]
     data["last_active"] = time.time()
     key = int(data.get("next_answer", 0))
     data["next_answer"] = key + 1
-    answers = dict(data.get("answers", {}))
-    answers[key] = [citation.model_dump() for citation in answer.citations]
-    data["answers"] = {k: answers[k] for k in sorted(answers)[-KEPT_ANSWERS:]}
+    answers = {**conversation.answers, key: [c.model_dump() for c in answer.citations]}
+    conversation.answers = {k: answers[k] for k in sorted(answers)[-KEPT_ANSWERS:]}
+    conversation.save(data)
     return key
 
 
@@ -81,7 +84,9 @@ async def forget_idle_chats(context: Context) -> None:
 
 def forget(context: Context) -> None:
     if context.chat_data is not None:
-        context.chat_data["history"] = []
+        conversation = Conversation.of(context.chat_data)
+        conversation.history = []
+        conversation.save(context.chat_data)
 
 
 # --- answering -------------------------------------------------------------------------------
