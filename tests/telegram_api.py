@@ -504,7 +504,13 @@ class FakeTelegram:
             def do_POST(self) -> None:
                 match = re.fullmatch(r"/bot([^/]+)/(\w+)", unquote(urlparse(self.path).path))
                 length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode("utf-8") if length else ""
+                raw = self.rfile.read(length) if length else b""
+                if len(raw) < length:
+                    # The client gave up mid-request (PTB cancels a typing action once the
+                    # answer is ready): Telegram never sees a request, so neither does this.
+                    self.close_connection = True
+                    return
+                body = raw.decode("utf-8")
                 if not match or match.group(1) != api.token or api.unauthorized:
                     self._reply(401, b'{"ok":false,"error_code":401,"description":"Unauthorized"}')
                     return
