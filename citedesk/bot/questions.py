@@ -32,11 +32,9 @@ def history(context: Context, idle_minutes: int) -> list[Turn]:
     """Return this chat's recent turns, forgetting them after the idle time."""
     data = context.chat_data
     assert data is not None
-    conversation = Conversation.of(data)
-    if conversation.history and time.time() - float(data.get("last_active", 0)) > idle_minutes * 60:
-        conversation.history = []
-        conversation.save(data)
-    return [Turn.model_validate(turn) for turn in conversation.history]
+    if time.time() - float(data.get("last_active", 0)) > idle_minutes * 60:
+        forget(context)
+    return [Turn.model_validate(turn) for turn in Conversation.of(data).history]
 
 
 def remember(context: Context, answer: Answer) -> int:
@@ -83,10 +81,11 @@ async def forget_idle_chats(context: Context) -> None:
 
 
 def forget(context: Context) -> None:
-    if context.chat_data is not None:
-        conversation = Conversation.of(context.chat_data)
+    """Start the conversation afresh: no turn to follow up on (its answers' buttons still work)."""
+    data = context.chat_data
+    if data is not None and (conversation := Conversation.of(data)).history:
         conversation.history = []
-        conversation.save(context.chat_data)
+        conversation.save(data)
 
 
 # --- answering -------------------------------------------------------------------------------
