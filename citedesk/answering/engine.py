@@ -169,9 +169,7 @@ class AnswerEngine:
         # The embedding is of what was asked; the other spellings are for BM25, which matches
         # words. Embedded, a name's look-alikes pulled the question towards other people
         # (Karen: Kiran, Korean, Karni among 1,728 articles).
-        # In a trace of its own: outside one, llama-index keeps every event id (see retrieve).
-        with self.embed_model.callback_manager.as_trace("embed"):
-            query_vector = np.asarray(self.embed_model.get_query_embedding(corrected))
+        query_vector = np.asarray(self.embed_model.get_query_embedding(corrected))
         results = self.retriever.retrieve(QueryBundle(query_text, embedding=query_vector.tolist()))
         retrieved = {result.node.node_id for result in results}
         results += [

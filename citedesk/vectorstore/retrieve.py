@@ -119,6 +119,9 @@ class HybridRetriever(BaseRetriever):
     def __init__(
         self, store: ArticleStore, embed_model: BaseEmbedding, top_k: int, **kwargs: Any
     ) -> None:
+        # The embedding model's callback manager (see `retrieve`): a question's embedding,
+        # wherever it is made, goes in the map that each retrieval's trace clears.
+        kwargs.setdefault("callback_manager", embed_model.callback_manager)
         super().__init__(**kwargs)
         self._store = store
         self._embed_model = embed_model
@@ -278,8 +281,9 @@ class HybridRetriever(BaseRetriever):
         llama-index's callback manager keeps the id of every event until the trace it belongs
         to ends, and outside any trace (a bot answering, question after question) that is never:
         ~400 bytes more each question, without end. A trace per retrieval, in the manager this
-        retriever shares with the ones it fuses, is cleared when the next begins. Inside a
-        caller's trace, that trace holds them, as llama-index's query engines do.
+        retriever shares with the ones it fuses and the embedding model, is cleared when the
+        next begins. Inside a caller's trace, that trace holds them, as llama-index's query
+        engines do.
         """
         with self.callback_manager.as_trace("retrieve"):
             return super().retrieve(str_or_query_bundle)
