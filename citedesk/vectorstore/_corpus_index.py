@@ -34,6 +34,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from citedesk.vectorstore._article_table import ArticleTable
 from citedesk.vectorstore._saved_array import SavedArray
 from citedesk.vectorstore.memory import give_back_freed_memory
 from citedesk.vectorstore.store import ArticleRecord, ArticleStore, StoreFile, embed_content
@@ -85,7 +86,7 @@ class CorpusIndex:
         generation: str,
         chunk_ids: Any,  # a sequence of str: a list, or a memory-mapped numpy array
         bm25: bm25s.BM25 | None,
-        articles: dict[str, ArticleRecord],
+        articles: ArticleTable,
         vocabulary: Vocabulary,
         article_stems: ArticleStems,
     ) -> None:
@@ -98,7 +99,7 @@ class CorpusIndex:
 
     @classmethod
     def empty(cls) -> CorpusIndex:
-        return cls("", [], None, {}, Vocabulary(), ArticleStems.build({}))
+        return cls("", [], None, ArticleTable(), Vocabulary(), ArticleStems.build({}))
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
@@ -115,7 +116,7 @@ class CorpusIndex:
         cls, generation: str, records: Iterable[ArticleRecord], rows: Iterable[ChunkRow]
     ) -> CorpusIndex:
         """Index chunk rows (id, article id, text, embed text) of these articles."""
-        articles = {record.id: record for record in records}
+        articles = ArticleTable(records)
         counts = VocabularyCounts()
         token_ids: dict[str, int] = {}
         documents: list[np.ndarray] = []
@@ -232,8 +233,7 @@ class CorpusIndex:
         if self.bm25 is not None:
             self.bm25.save(str(temporary / _BM25))
         np.save(temporary / _CHUNK_IDS, np.asarray(list(self.chunk_ids), dtype=str))
-        records = [record.model_dump(exclude={"text"}) for record in self.articles.values()]
-        (temporary / _ARTICLES).write_text(json.dumps(records), encoding="utf-8")
+        (temporary / _ARTICLES).write_text(json.dumps(self.articles.dumps()), encoding="utf-8")
         (temporary / _VOCABULARY).write_text(
             json.dumps(self.vocabulary.__getstate__()), encoding="utf-8"
         )
@@ -259,10 +259,10 @@ class CorpusIndex:
                 return None
             chunk_ids = SavedArray(folder / _CHUNK_IDS)
             bm25 = _load_bm25(folder / _BM25) if len(chunk_ids) else None
-            articles = {
-                record["id"]: ArticleRecord.model_validate(record)
+            articles = ArticleTable(
+                ArticleRecord.model_validate(record)
                 for record in json.loads((folder / _ARTICLES).read_text(encoding="utf-8"))
-            }
+            )
             vocabulary = Vocabulary.__new__(Vocabulary)
             vocabulary.__setstate__(json.loads((folder / _VOCABULARY).read_text(encoding="utf-8")))
             article_stems = ArticleStems.load(folder)

