@@ -221,7 +221,9 @@ class Desk:
 
         Without an engine (a CLI ingest), the retrieval index is still built and saved now, so
         that the next process to answer loads it instead of building it inside its first question.
+        Chroma's vector graph is saved whole for the same reason (see `_vector_graph`).
         """
+        self._store.save_vector_graph()
         if self._engine is not None:
             self._engine.retriever.refresh(wait=True)
         else:

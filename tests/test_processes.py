@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -19,6 +20,7 @@ from citedesk.ingest import ingest_paths
 from citedesk.paths import PROJECT_ROOT, SAMPLE_CORPUS
 from citedesk.settings import Settings
 from citedesk.vectorstore import open_store
+from citedesk.vectorstore._sqlite_scan import unsaved_vector_writes
 
 # Several commit groups (16 articles each), so that the kill lands between two of them.
 ARTICLES = 64
@@ -230,3 +232,65 @@ def test_bot_process_answers_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     assert process.returncode == 0, stderr
     assert "citedesk bot @citedesk_test_bot is running (store: embedded)" in stderr
     assert TOKEN not in stderr and "Traceback" not in stderr
+
+
+NEAREST_CODE = """
+import json, numpy as np
+from citedesk.settings import Settings
+from citedesk.vectorstore import open_store
+store = open_store(Settings())
+vector = np.random.default_rng(7).standard_normal(384)
+nearest = store.nearest_chunk_ids((vector / np.linalg.norm(vector)).tolist(), 10)
+hnsw = store._chunks.configuration["hnsw"]
+print(json.dumps({"ids": [i for i, _ in nearest], "sync_threshold": hnsw["sync_threshold"]}))
+"""
+# An ingest through the library alone (no Desk), which leaves saving the graph to the next opener.
+INGEST_CODE = """
+import sys
+from pathlib import Path
+from citedesk.ingest import ingest_paths
+from citedesk.settings import Settings
+from citedesk.vectorstore import open_store
+settings = Settings()
+ingest_paths([Path(sys.argv[1])], settings, open_store(settings))
+"""
+
+
+def python(code: str, *args: str, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_SECONDS,
+        check=True,
+    )
+    return done.stdout
+
+
+def test_every_process_that_opens_the_store_after_an_ingest_searches_one_saved_graph(
+    tmp_path: Path,
+) -> None:
+    """Chroma saves its vector graph every 1,000 writes and each process adds the rest again in
+    no fixed order: an ingest has the graph saved whole, and so does the next process to open a
+    store that was written without it."""
+    settings = Settings(_env_file=None, CITEDESK_DATA_DIR=tmp_path / "cli")  # type: ignore[call-arg]
+    chunks = f"{settings.store.collection}_chunks"
+    env = environment(CITEDESK_DATA_DIR=str(tmp_path / "cli"))
+    ingest = citedesk("ingest", str(SAMPLE_CORPUS), env=env)
+    _, errors = ingest.communicate(timeout=PROCESS_SECONDS)
+    assert ingest.returncode == 0, errors
+    assert unsaved_vector_writes(settings.store.chroma_dir / "chroma.sqlite3", chunks) == 0
+
+    settings = Settings(_env_file=None, CITEDESK_DATA_DIR=tmp_path / "lib")  # type: ignore[call-arg]
+    database = settings.store.chroma_dir / "chroma.sqlite3"
+    env = environment(CITEDESK_DATA_DIR=str(tmp_path / "lib"))
+    python(INGEST_CODE, str(SAMPLE_CORPUS), env=env)
+    assert (unsaved_vector_writes(database, chunks) or 0) >= 30  # the sample's chunks: none saved
+    runs = []
+    for _ in range(2):
+        runs.append(json.loads(python(NEAREST_CODE, env=env).strip().splitlines()[-1]))
+        assert unsaved_vector_writes(database, chunks) == 0
+    assert runs[0] == runs[1] and len(runs[0]["ids"]) == 10
+    assert runs[0]["sync_threshold"] == 1000  # Chroma's own setting is back

@@ -59,24 +59,12 @@ class SqliteScan:
                     found = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
                     if not columns <= found:
                         return None
-                row = connection.execute(
-                    "SELECT c.id, s.id, m.seq_id FROM collections c"
-                    " JOIN segments s ON s.collection = c.id AND s.scope = 'METADATA'"
-                    " LEFT JOIN max_seq_id m ON m.segment_id = s.id WHERE c.name = ?",
-                    (collection,),
-                ).fetchall()
-                if len(row) != 1:
-                    return None
-                collection_id, segment, applied = row[0]
-                (logged,) = connection.execute(
-                    "SELECT MAX(seq_id) FROM embeddings_queue WHERE topic LIKE ?",
-                    (f"%/{collection_id}",),
-                ).fetchone()
+                metadata = _segment(connection, collection, "METADATA")
         except sqlite3.Error:
             return None
-        if logged is not None and not (isinstance(applied, int) and applied >= logged):
+        if metadata is None or metadata[1]:  # not this layout, or writes it has not applied
             return None
-        return cls(database, segment)
+        return cls(database, metadata[0])
 
     def ids(self) -> Iterator[str]:
         """Each row's id, in Chroma's order."""
@@ -126,6 +114,39 @@ class SqliteScan:
                     return
                 yield page
                 last = page[-1][0]
+
+
+def unsaved_vector_writes(database: Path, collection: str) -> int | None:
+    """How many of a collection's logged writes its saved vector (HNSW) graph does not hold yet;
+    None if the file is not in the layout this reads."""
+    if not database.is_file():
+        return None
+    try:
+        with closing(_connect(database)) as connection:
+            found = _segment(connection, collection, "VECTOR")
+    except sqlite3.Error:
+        return None
+    return None if found is None else found[1]
+
+
+def _segment(connection: sqlite3.Connection, collection: str, scope: str) -> tuple[str, int] | None:
+    """The collection's segment of this scope and how many of the collection's logged writes
+    it has not applied (or saved, for a vector segment), or None if the file holds no such
+    collection."""
+    rows = connection.execute(
+        "SELECT c.id, s.id, m.seq_id FROM collections c"
+        " JOIN segments s ON s.collection = c.id AND s.scope = ?"
+        " LEFT JOIN max_seq_id m ON m.segment_id = s.id WHERE c.name = ?",
+        (scope, collection),
+    ).fetchall()
+    if len(rows) != 1:
+        return None
+    collection_id, segment, applied = rows[0]
+    (behind,) = connection.execute(
+        "SELECT COUNT(*) FROM embeddings_queue WHERE topic LIKE ? AND seq_id > ?",
+        (f"%/{collection_id}", applied if isinstance(applied, int) else 0),
+    ).fetchone()
+    return segment, int(behind)
 
 
 def _value(text: str | None, integer: int | None, number: float | None, flag: int | None) -> Any:

@@ -36,6 +36,7 @@ from citedesk.errors import StoreError
 from citedesk.settings import BUNDLED_MODELS, Settings
 from citedesk.vectorstore._lock import hold_store_lock
 from citedesk.vectorstore._sqlite_scan import SqliteScan
+from citedesk.vectorstore._vector_graph import save_vector_graph
 from citedesk.vectorstore.memory import give_back_freed_memory
 from citedesk.vectorstore.rows import ChunkRows
 from citedesk.vectorstore.sentences import VECTORS_KEY
@@ -484,6 +485,10 @@ class ArticleStore:
     def close(self) -> None:
         """Release the client (embedded stores hold files open)."""
 
+    def save_vector_graph(self) -> None:
+        """Have Chroma save the chunks' vector graph whole (an embedded store; see
+        `_vector_graph`). A server keeps one graph for all its clients."""
+
 
 def _paged_rows(collection: Any, include: Any) -> Iterator[tuple[str, dict[str, Any], str]]:
     """Every row of a collection, read `_PAGE` at a time (see `_rows`).
@@ -610,7 +615,8 @@ def _open_chunks(client: ClientAPI, name: str, embed_model_name: str) -> Any:
     )
 
 
-def _chroma_settings() -> ChromaSettings:
+def chroma_settings() -> ChromaSettings:
+    """How citedesk opens Chroma: no telemetry, no reset."""
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
 
@@ -748,12 +754,17 @@ class EmbeddedStore(ArticleStore):
         self._folder = path.resolve()
         self._database = self._folder / _DATABASE
         self._prefix = settings.store.collection
+        # Before Chroma is opened here (see _vector_graph): every process then searches one graph.
+        save_vector_graph(self._folder, f"{self._prefix}_chunks")
         try:
-            client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings())
         except Exception as exc:
             raise _damaged(path, exc) from exc
         super().__init__(client, settings.store.collection, settings.retrieval.embed_model)
         self.index_folder = settings.store.data_dir / "index" / settings.store.collection
+
+    def save_vector_graph(self) -> None:
+        save_vector_graph(self._folder, self._chunks.name)
 
     def compact(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Compact as any store, then give the disk space back (see `_reclaim_disk`)."""
@@ -779,7 +790,7 @@ class ServerStore(ArticleStore):
                 host=url.hostname,
                 port=url.port or (443 if url.scheme == "https" else 8000),
                 ssl=url.scheme == "https",
-                settings=_chroma_settings(),
+                settings=chroma_settings(),
             )
             client.heartbeat()
         except Exception as exc:
