@@ -117,6 +117,30 @@ def test_quote_that_no_longer_matches_the_store_is_not_shown(
         )
 
 
+def test_an_answer_reads_each_article_from_the_store_once(
+    sample_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ranking reads the articles it has not cached; the quotes are checked in those same rows
+    (read for this question) and only a cached article is read again."""
+    engine = AnswerEngine(sample_settings, open_store(sample_settings))
+    reads: list[str] = []
+    read_from_store = engine.store.articles_by_id
+
+    def counted(article_ids):  # type: ignore[no-untyped-def]
+        reads.extend(article_ids)
+        return read_from_store(article_ids)
+
+    monkeypatch.setattr(engine.store, "articles_by_id", counted)
+    question = "Who warned Russia of massive consequences if it invades Ukraine?"
+    first = engine.ask(question)
+    assert first.citations and len(reads) == len(set(reads))
+    quoted = {citation.article_id for citation in first.citations}
+    reads.clear()
+    again = engine.ask(question)  # every article cached now: the quoted ones are read again
+    assert again.citations == first.citations
+    assert set(reads) == quoted
+
+
 def test_wider_passage_contains_the_quote(engine: AnswerEngine) -> None:
     citation = engine.ask("Who is the Kremlin spokesman?").citations[0]
     passage = engine.wider_passage(citation.article_id, citation.start, citation.end)

@@ -49,6 +49,9 @@ class Evidence:
     resolved: str
     ranked: list[Sentence]
     unknown_names: list[str] = field(default_factory=list)
+    # The articles ranking read from the store for this question (not from the cache): as
+    # stored now, so the quotes are checked in them without reading them again.
+    read_articles: dict[str, ArticleRecord] = field(default_factory=dict)
 
     @property
     def vetoed(self) -> bool:
@@ -68,7 +71,6 @@ class AnswerEngine:
         self.chat = chat or (OpenAICompatibleChat(settings) if settings.llm.base_url else None)
         self.embed_model = load_embed_model(store.embed_model_name)
         self.retriever = HybridRetriever(store, self.embed_model, settings.retrieval.retrieve_k)
-        self._sentences: dict[tuple[str, str], list[tuple[int, int]]] = {}
 
     # --- input ----------------------------------------------------------------------------
     def check_question(self, question: str) -> str:
@@ -107,14 +109,16 @@ class AnswerEngine:
         facts = group_facts(
             evidence.ranked, threshold=self.threshold, max_facts=self.settings.retrieval.top_k
         )
-        # The articles to quote, read as stored now, in one call (each quote is checked in them).
+        # The articles to quote, as stored now (each quote is checked in them): those ranking
+        # read from the store for this question, and the rest (cached ones) read now in one call.
         quoted = {
             sentence.article_id
             for fact in facts
             for sentence in (fact.lead, fact.continuation, *fact.corroborating)
             if sentence is not None
         }
-        found = self.store.articles_by_id(quoted)
+        read = {i: evidence.read_articles[i] for i in quoted if i in evidence.read_articles}
+        found = read | self.store.articles_by_id(quoted - read.keys())
         fresh: dict[str, ArticleRecord | None] = {i: found.get(i) for i in quoted}
         extractive = self._compose(question, evidence.resolved, facts, fresh)
         if self.chat is None or extractive.abstained:
@@ -131,11 +135,13 @@ class AnswerEngine:
         frame = time_frame(resolved, today or date.today())
         # A follow-up is most likely about what the last answer quoted.
         context = tuple(history[-1].article_ids) if history else ()
+        read: dict[str, ArticleRecord] = {}
         return Evidence(
             resolved=resolved,
-            ranked=self._rank(resolved, frame, context_articles=context),
+            ranked=self._rank(resolved, frame, context_articles=context, read=read),
             # A name no article mentions in any spelling cannot be answered about.
             unknown_names=vocabulary.unknown_names(resolved),
+            read_articles=read,
         )
 
     def answerable(self, ranked: Sequence[Sentence]) -> bool:
@@ -153,11 +159,13 @@ class AnswerEngine:
         frame: TimeFrame | None = None,
         *,
         context_articles: Sequence[str] = (),
+        read: dict[str, ArticleRecord] | None = None,
     ) -> list[Sentence]:
         """Every candidate sentence for a (standalone) question, best first.
 
         `context_articles` are the articles the conversation's last answer quoted: their
-        sentences are candidates too, and carry that as evidence.
+        sentences are candidates too, and carry that as evidence. The articles read from the
+        store on the way (not from the cache) are added to `read`.
         """
         frame = frame or TimeFrame()
         # evidence() refreshed the retriever before resolving, and retrieve() checks again.
@@ -178,9 +186,12 @@ class AnswerEngine:
             for node in self.retriever.article_chunks(article_id)
             if node.node_id not in retrieved
         ]
-        articles = self.retriever.articles_with_text(
+        texts = self.retriever.articles_with_text(
             {str(result.node.metadata.get("article_id")) for result in results}
         )
+        if read is not None:
+            read.update(texts.read)
+        articles = texts.all()
         sentences = self._candidate_sentences(results, articles)
         if not sentences:
             return []
@@ -282,12 +293,6 @@ class AnswerEngine:
                 )
         return list(found.values())
 
-    def _spans(self, record: ArticleRecord) -> list[tuple[int, int]]:
-        key = (record.id, record.content_hash)
-        if key not in self._sentences:
-            self._sentences[key] = sentence_spans(record.text)
-        return self._sentences[key]
-
     # --- output ---------------------------------------------------------------------------
     def _verified(
         self, sentence: Sentence, fresh: dict[str, ArticleRecord | None]
@@ -376,7 +381,8 @@ class AnswerEngine:
         record = self.store.article(article_id)
         if record is None:
             return None
-        spans = self._spans(record)
+        # Split on each request, not cached: a cache by article grew with every article shown.
+        spans = sentence_spans(record.text)
         index = next((i for i, (s, _) in enumerate(spans) if s <= start < _), None)
         if index is None:
             return None

@@ -14,6 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -49,6 +50,18 @@ def _ids_only(hits: Iterable[tuple[str, float]]) -> list[NodeWithScore]:
     return [
         NodeWithScore(node=TextNode(id_=chunk_id, text=""), score=score) for chunk_id, score in hits
     ]
+
+
+@dataclass
+class ArticleTexts:
+    """Articles with their text, as `HybridRetriever.articles_with_text` found them: `cached`
+    from earlier questions, `read` from the store just now (as stored at this moment)."""
+
+    cached: dict[str, ArticleRecord] = field(default_factory=dict)
+    read: dict[str, ArticleRecord] = field(default_factory=dict)
+
+    def all(self) -> dict[str, ArticleRecord]:
+        return {**self.cached, **self.read}
 
 
 class _FusionById(QueryFusionRetriever):
@@ -242,24 +255,24 @@ class HybridRetriever(BaseRetriever):
         """Answer a whole question from one index: a new one is swapped in between questions."""
         return self._readers.reading()
 
-    def articles_with_text(self, article_ids: Collection[str]) -> dict[str, ArticleRecord]:
+    def articles_with_text(self, article_ids: Collection[str]) -> ArticleTexts:
         """The committed versions of these articles, text included (from a cache or the store)."""
         wanted = {
             article_id: (article_id, record.content_hash)
             for article_id in article_ids
             if (record := self.articles.get(article_id)) is not None
         }
-        found: dict[str, ArticleRecord] = {}
+        found = ArticleTexts()
         with self._texts_lock:
             for article_id, key in wanted.items():
                 if key in self._texts:
                     self._texts.move_to_end(key)
-                    found[article_id] = self._texts[key]
-        missing = [article_id for article_id in wanted if article_id not in found]
+                    found.cached[article_id] = self._texts[key]
+        missing = [article_id for article_id in wanted if article_id not in found.cached]
         for article_id, record in self._store.articles_by_id(missing).items():
             if (article_id, record.content_hash) != wanted[article_id]:
                 continue  # changed since the index was built: wait for the next refresh
-            found[article_id] = record
+            found.read[article_id] = record
             with self._texts_lock:
                 self._texts[wanted[article_id]] = record
                 while len(self._texts) > _ARTICLE_CACHE:
