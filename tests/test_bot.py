@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import pickle
 import re
 import time
 from collections.abc import AsyncIterator, Callable
@@ -368,6 +369,11 @@ async def test_a_conversation_is_kept_packed_and_one_saved_unpacked_still_works(
         unpacked = Conversation.of(chat)
         assert unpacked.history[0]["question"] == "Who is the Kremlin spokesman?"
         assert [c["n"] for c in unpacked.answers[0]] == list(range(1, len(unpacked.answers[0]) + 1))
+        # Compressed: the quotes are in the turn and again in the citations.
+        pickled = pickle.dumps((unpacked.history, unpacked.answers), pickle.HIGHEST_PROTOCOL)
+        assert len(chat["conversation"]) < 0.8 * len(pickled)
+        # As the version before kept it: a pickle, not compressed.
+        assert Conversation.of({"conversation": pickled}) == unpacked
         # As an earlier version kept it (and the persistence may hold it so): unpacked keys.
         del chat["conversation"]
         chat["history"], chat["answers"] = unpacked.history, unpacked.answers
