@@ -39,7 +39,10 @@ _BACKGROUND_ROUNDS = 3
 # How long a question waits for a new index before it is answered from the current one.
 _QUESTION_WAIT_SECONDS = 2.0
 # Articles (with their text) kept between questions: a conversation keeps quoting the same few.
+# Bounded by their text as well as their number: scraped pages run to a million characters (two
+# such among 256 cached articles held 4.8 MB of text), news articles to a few thousand.
 _ARTICLE_CACHE = 256
+_ARTICLE_CACHE_CHARS = 1_000_000
 # How long a new large index waits for a moment between questions before it is loaded beside the
 # current one (a bot answers one question at a time, so the moment comes within one question).
 _SWAP_WAIT_SECONDS = 30.0
@@ -50,6 +53,47 @@ def _ids_only(hits: Iterable[tuple[str, float]]) -> list[NodeWithScore]:
     return [
         NodeWithScore(node=TextNode(id_=chunk_id, text=""), score=score) for chunk_id, score in hits
     ]
+
+
+class ArticleCache:
+    """The articles with text read most recently, by (id, content hash); safe across threads.
+
+    At most `most` of them and `most_chars` characters of text in all, less the oldest first
+    (the newest is kept even when it alone is longer)."""
+
+    def __init__(self, most: int = _ARTICLE_CACHE, most_chars: int = _ARTICLE_CACHE_CHARS) -> None:
+        self._most = most
+        self._most_chars = most_chars
+        self._records: OrderedDict[tuple[str, str], ArticleRecord] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> ArticleRecord | None:
+        with self._lock:
+            record = self._records.get(key)
+            if record is not None:
+                self._records.move_to_end(key)
+            return record
+
+    def put(self, key: tuple[str, str], record: ArticleRecord) -> None:
+        with self._lock:
+            if key in self._records:
+                return
+            self._records[key] = record
+            self._chars += len(record.text)
+            while len(self._records) > 1 and (
+                len(self._records) > self._most or self._chars > self._most_chars
+            ):
+                _, oldest = self._records.popitem(last=False)
+                self._chars -= len(oldest.text)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @property
+    def chars(self) -> int:
+        """The characters of text held."""
+        return self._chars
 
 
 @dataclass
@@ -145,8 +189,7 @@ class HybridRetriever(BaseRetriever):
         self._fingerprint: str | None = None
         self._fusion: BaseRetriever | None = None
         self._index = CorpusIndex.empty()
-        self._texts: OrderedDict[tuple[str, str], ArticleRecord] = OrderedDict()
-        self._texts_lock = threading.Lock()
+        self._texts = ArticleCache()
         self._readers = Readers()
 
     @property
@@ -263,20 +306,15 @@ class HybridRetriever(BaseRetriever):
             if (record := self.articles.get(article_id)) is not None
         }
         found = ArticleTexts()
-        with self._texts_lock:
-            for article_id, key in wanted.items():
-                if key in self._texts:
-                    self._texts.move_to_end(key)
-                    found.cached[article_id] = self._texts[key]
+        for article_id, key in wanted.items():
+            if (cached := self._texts.get(key)) is not None:
+                found.cached[article_id] = cached
         missing = [article_id for article_id in wanted if article_id not in found.cached]
         for article_id, record in self._store.articles_by_id(missing).items():
             if (article_id, record.content_hash) != wanted[article_id]:
                 continue  # changed since the index was built: wait for the next refresh
             found.read[article_id] = record
-            with self._texts_lock:
-                self._texts[wanted[article_id]] = record
-                while len(self._texts) > _ARTICLE_CACHE:
-                    self._texts.popitem(last=False)
+            self._texts.put(wanted[article_id], record)
         return found
 
     def article_stems(self, article_id: str, stems: Iterable[str]) -> set[str]:
