@@ -13,8 +13,8 @@ from conftest import make_settings
 
 from citedesk.desk import Desk
 from citedesk.errors import StoreError
-from citedesk.vectorstore._sqlite_scan import SqliteScan
-from citedesk.vectorstore.store import StoreFile
+from citedesk.vectorstore._sqlite_scan import SqliteRows, SqliteScan
+from citedesk.vectorstore.store import ArticleStore, StoreFile
 
 
 def _churned(tmp_path: Path, sample_copy: Path) -> Desk:
@@ -56,6 +56,32 @@ def test_the_file_read_gives_what_chromas_get_gives(tmp_path: Path, sample_copy:
     desk.close()
 
 
+def test_rows_read_by_id_from_the_file_are_chromas(tmp_path: Path, sample_copy: Path) -> None:
+    """A question's chunks and articles, read from the file, equal Chroma's `get` of the same
+    ids: replaced and deleted rows, ids not stored and the generation row included."""
+    desk = _churned(tmp_path, sample_copy)
+    store = desk._store
+    rows = SqliteRows(store._folder / "chroma.sqlite3")  # type: ignore[attr-defined]
+    for collection in (store._chunks, store._articles):
+        ids = [*collection.get(include=[])["ids"], "no-such-id"]
+        every = set(ids)
+        for wanted in (ids[:16], ids[::3], ["no-such-id"], ids):
+            from_file = rows.by_id(collection.name, wanted)
+            through_chroma = list(ArticleStore._by_id(store, collection, wanted))
+            assert from_file is not None
+            assert sorted(from_file) == sorted(through_chroma)
+            assert {row[0] for row in from_file} == set(wanted) & every - {"no-such-id"}
+    # The store reads them so, and what it builds from them is unchanged.
+    chunk_ids = store._chunks.get(include=[])["ids"][:20]
+    nodes = store.chunks_by_id(chunk_ids)
+    records = store.articles_by_id([r.id for r in store.articles()])
+    store._file_rows = SqliteRows(tmp_path / "missing.sqlite3")  # type: ignore[attr-defined]
+    assert store.chunks_by_id(chunk_ids) == nodes and len(nodes) == 20
+    assert store.articles_by_id(list(records)) == records and len(records) == 4
+    rows.close()
+    desk.close()
+
+
 def test_a_file_it_cannot_vouch_for_is_read_through_chroma(
     tmp_path: Path, sample_copy: Path
 ) -> None:
@@ -88,6 +114,9 @@ def test_a_file_it_cannot_vouch_for_is_read_through_chroma(
         database.commit()
     assert SqliteScan.open(source, name) is not None
     assert SqliteScan.open(lagging, name) is None
+    # Nor are rows read by id from it: Chroma's read applies the log first.
+    assert SqliteRows(source).by_id(name, ["any"]) == []
+    assert SqliteRows(lagging).by_id(name, ["any"]) is None
     # A child given such a file fails in one line (its parent then builds the index itself).
     with pytest.raises(StoreError, match="cannot be read without Chroma"):
         StoreFile(lagging, "articles", name).committed_chunk_texts([])
@@ -99,3 +128,6 @@ def test_a_file_it_cannot_vouch_for_is_read_through_chroma(
     assert SqliteScan.open(other, name) is None
     assert SqliteScan.open(source, "no_such_collection") is None
     assert SqliteScan.open(tmp_path / "missing.sqlite3", name) is None
+    assert SqliteRows(other).by_id(name, ["any"]) is None
+    assert SqliteRows(source).by_id("no_such_collection", ["any"]) is None
+    assert SqliteRows(tmp_path / "missing.sqlite3").by_id(name, ["any"]) is None
