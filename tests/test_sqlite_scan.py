@@ -6,6 +6,7 @@ import contextlib
 import pickle
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,29 @@ def test_rows_read_by_id_from_the_file_are_chromas(tmp_path: Path, sample_copy: 
     store._file_rows = SqliteRows(tmp_path / "missing.sqlite3")  # type: ignore[attr-defined]
     assert store.chunks_by_id(chunk_ids) == nodes and len(nodes) == 20
     assert store.articles_by_id(list(records)) == records and len(records) == 4
+    rows.close()
+    desk.close()
+
+
+def test_threads_that_end_leave_no_connection_open(tmp_path: Path, sample_copy: Path) -> None:
+    desk = Desk.open(make_settings(tmp_path / "data"))
+    desk.ingest([str(sample_copy)])
+    store = desk._store
+    rows = SqliteRows(store._folder / "chroma.sqlite3")  # type: ignore[attr-defined]
+    ids = store._chunks.get(include=[])["ids"][:3]
+
+    def read() -> None:
+        assert rows.by_id(store._chunks.name, ids) is not None
+
+    for _ in range(20):  # one short-lived thread after another, as an ingest's loader
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join()
+    read()
+    assert len(rows._connections) <= 2  # this thread's, and at most the last ended one's
+    rows.close()
+    assert not rows._connections
+    read()  # a closed reader opens again
     rows.close()
     desk.close()
 

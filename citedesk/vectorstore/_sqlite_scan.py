@@ -128,13 +128,14 @@ class SqliteRows:
 
     Chroma's `get` by id took 2.0 ms for 16 chunk rows already in memory and 8.5 ms for rows
     not read before, at 102k chunks; this read takes 0.7 and 5.0 ms (and 0.06 ms to check that
-    the metadata segment has applied every logged write). One connection per thread, kept open.
+    the metadata segment has applied every logged write). One connection per thread, kept open
+    while the thread lives.
     """
 
     def __init__(self, database: Path) -> None:
         self._database = database
         self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: dict[int, sqlite3.Connection] = {}  # by thread
         self._guard = threading.Lock()
 
     def by_id(
@@ -178,7 +179,7 @@ class SqliteRows:
     def close(self) -> None:
         """Close every thread's connection (no read may be running)."""
         with self._guard:
-            for connection in self._connections:
+            for connection in self._connections.values():
                 connection.close()
             self._connections.clear()
         self._local = threading.local()
@@ -203,7 +204,14 @@ class SqliteRows:
                 connection = None
         if connection is not None:
             with self._guard:
-                self._connections.append(connection)
+                # Threads come and go (an ingest's loader, an index load): close the connections
+                # of those that ended, and any left under this thread's id by an ended one.
+                alive = {thread.ident for thread in threading.enumerate()}
+                for ident in [i for i in self._connections if i not in alive]:
+                    self._connections.pop(ident).close()
+                if (left := self._connections.pop(threading.get_ident(), None)) is not None:
+                    left.close()
+                self._connections[threading.get_ident()] = connection
         self._local.connection = connection
         return connection
 
