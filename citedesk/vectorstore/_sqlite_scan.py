@@ -61,10 +61,8 @@ class SqliteScan:
             return None
         try:
             with closing(_connect(database)) as connection:
-                for table, columns in _COLUMNS.items():
-                    found = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
-                    if not columns <= found:
-                        return None
+                if not _in_layout(connection):
+                    return None
                 metadata = _segment(connection, collection, "METADATA")
         except sqlite3.Error:
             return None
@@ -194,12 +192,9 @@ class SqliteRows:
                 connection = _connect(self._database, check_same_thread=False)
                 connection.isolation_level = None  # transactions are begun explicitly
                 connection.execute(f"PRAGMA cache_size = {_POINT_CACHE_PAGES}")
-                for table, columns in _COLUMNS.items():
-                    found = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
-                    if not columns <= found:
-                        connection.close()
-                        connection = None
-                        break
+                if not _in_layout(connection):
+                    connection.close()
+                    connection = None
             except sqlite3.Error:
                 connection = None
         if connection is not None:
@@ -227,6 +222,15 @@ def unsaved_vector_writes(database: Path, collection: str) -> int | None:
     except sqlite3.Error:
         return None
     return None if found is None else found[1]
+
+
+def _in_layout(connection: sqlite3.Connection) -> bool:
+    """Whether the file has the tables and columns this module reads (`_COLUMNS`)."""
+    for table, columns in _COLUMNS.items():
+        found = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        if not columns <= found:
+            return False
+    return True
 
 
 def _segment(connection: sqlite3.Connection, collection: str, scope: str) -> tuple[str, int] | None:
