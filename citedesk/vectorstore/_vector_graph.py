@@ -33,19 +33,20 @@ from citedesk.vectorstore._sqlite_scan import unsaved_vector_writes
 
 log = logging.getLogger(__name__)
 
-_DATABASE = "chroma.sqlite3"
 # An id no chunk can have (chunk ids are `<prefix>-<hash>-<index>`): deleting it writes nothing.
 _NO_SUCH_CHUNK = "__citedesk_no_such_chunk__"
 _CHILD_SECONDS = 600
 
 
-def save_vector_graph(folder: Path, collection: str) -> None:
-    """Save the collection's graph whole if some writes are not in it (in a child process)."""
-    if not unsaved_vector_writes(folder / _DATABASE, collection):
+def save_vector_graph(database: Path, collection: str) -> None:
+    """Save the collection's graph whole if some writes are not in it (in a child process that
+    opens the store in the database's folder)."""
+    if not unsaved_vector_writes(database, collection):
         return
+    folder = str(database.parent)
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "citedesk.vectorstore._vector_graph", str(folder), collection],
+            [sys.executable, "-m", "citedesk.vectorstore._vector_graph", folder, collection],
             capture_output=True,
             text=True,
             timeout=_CHILD_SECONDS,

@@ -168,7 +168,7 @@ class ArticleStore:
     def __init__(self, client: ClientAPI, prefix: str, embed_model_name: str) -> None:
         self._client = client
         try:
-            self._chunks = _open_chunks(client, f"{prefix}_chunks", embed_model_name)
+            self._chunks = _open_chunks(client, chunks_collection_name(prefix), embed_model_name)
             self._articles = client.get_or_create_collection(f"{prefix}_articles")
         except Exception as exc:  # chromadb raises many types; all mean "store unusable"
             raise StoreError(f"cannot open the Chroma collections: {exc}") from exc
@@ -618,6 +618,11 @@ def _open_chunks(client: ClientAPI, name: str, embed_model_name: str) -> Any:
     )
 
 
+def chunks_collection_name(prefix: str) -> str:
+    """The name of the chunks' collection of a store whose collections are named `prefix`."""
+    return f"{prefix}_chunks"
+
+
 def chroma_settings() -> ChromaSettings:
     """How citedesk opens Chroma: no telemetry, no reset."""
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
@@ -759,7 +764,7 @@ class EmbeddedStore(ArticleStore):
         self._file_rows = SqliteRows(self._database)
         self._prefix = settings.store.collection
         # Before Chroma is opened here (see _vector_graph): every process then searches one graph.
-        save_vector_graph(self._folder, f"{self._prefix}_chunks")
+        save_vector_graph(self._database, chunks_collection_name(self._prefix))
         try:
             client = chromadb.PersistentClient(path=str(path), settings=chroma_settings())
         except Exception as exc:
@@ -768,7 +773,7 @@ class EmbeddedStore(ArticleStore):
         self.index_folder = settings.store.data_dir / "index" / settings.store.collection
 
     def save_vector_graph(self) -> None:
-        save_vector_graph(self._folder, self._chunks.name)
+        save_vector_graph(self._database, self._chunks.name)
 
     def _by_id(self, collection: Any, ids: list[str]) -> Iterable[tuple[str, dict[str, Any], str]]:
         # A question's chunks and articles, from the file: Chroma's own read by id is most of
