@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# How long a write waits for a moment when no question is being answered before it goes ahead
+# beside them (under a steady stream of questions an ingest still moves).
+WRITE_WAIT_SECONDS = 2.0
+
 __all__ = ["Answer", "ArticleRecord", "Citation", "Desk", "EvalReport", "IngestReport", "Turn"]
 
 
@@ -214,6 +218,9 @@ class Desk:
         with self._engine_lock:
             if self._engine is None:
                 self._engine = AnswerEngine(self.settings, self._store)
+                # This process answers now: its ingests write between questions.
+                retriever = self._engine.retriever
+                self._store.write_turn = lambda: retriever.between_questions(WRITE_WAIT_SECONDS)
             return self._engine
 
     def _refresh(self) -> None:

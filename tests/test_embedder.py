@@ -49,6 +49,8 @@ def test_the_child_gives_the_chunks_and_vectors_of_the_pipeline_here(model_name:
     child = ChildProcessEmbedder(model_name, CHUNK_CHARS)
     try:
         there = child(documents())
+        # It gives a core to any thread of the bot that wakes (see process.run_in_background).
+        assert os.sched_getscheduler(child._started().pid) == os.SCHED_IDLE
     finally:
         child.close()
     assert len(here) > 2
@@ -88,6 +90,7 @@ class FailingOnce:
     """An Embedder whose first batch fails as a dead child's does; then the pipeline here."""
 
     batch_chars = InProcessEmbedder.batch_chars
+    write_page = InProcessEmbedder.write_page
 
     def __init__(self) -> None:
         self.calls = 0

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 import time
 import weakref
 from pathlib import Path
 
 import pytest
+from conftest import make_settings
 
+from citedesk.desk import Desk
 from citedesk.ingest import ingest_paths
 from citedesk.settings import Settings
 from citedesk.vectorstore import ArticleStore, open_store, retrieve
@@ -119,3 +122,34 @@ def test_a_large_index_is_dropped_before_its_successor_is_loaded(
     assert old_alive_at_load == [False]
     found = retriever.retrieve("Rotterdam harbour pilots strike")
     assert any("Maasvlakte" in result.node.get_content() for result in found)
+
+
+def test_a_process_that_answers_writes_its_ingest_between_questions(tmp_path: Path) -> None:
+    # Chroma holds the interpreter lock while it writes: in a bot, a write must not land on a
+    # question in flight (see store.SHARED_WRITE_PAGE).
+    desk = Desk.open(make_settings(tmp_path / "data"), seed_sample=True)
+    assert desk.ask("What did Baerbock say in Moscow?").citations  # this process answers now
+    article = tmp_path / "pilots.txt"
+    article.write_text(ANOTHER_ARTICLE, encoding="utf-8")
+    chunks = desk.chunk_count()
+    with desk.engine.retriever.reading():  # a question in flight
+        ingest = run(lambda: desk.ingest([str(article)]))
+        deadline = time.monotonic() + 60
+        while ingest.is_alive() and not _waits_between_questions(ingest):
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        assert _waits_between_questions(ingest), "the ingest wrote beside the question"
+        assert desk.chunk_count() == chunks
+    ingest.join(60)
+    assert not ingest.is_alive() and desk.chunk_count() > chunks
+    desk.close()
+
+
+def _waits_between_questions(thread: threading.Thread) -> bool:
+    """Whether the thread waits for a moment when no question is being answered."""
+    frame = sys._current_frames().get(thread.ident or 0)
+    while frame is not None:
+        if frame.f_code.co_name == "alone":
+            return True
+        frame = frame.f_back
+    return False

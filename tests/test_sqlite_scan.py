@@ -106,22 +106,13 @@ def test_threads_that_end_leave_no_connection_open(tmp_path: Path, sample_copy: 
     desk.close()
 
 
-def test_a_file_it_cannot_vouch_for_is_read_through_chroma(
-    tmp_path: Path, sample_copy: Path
-) -> None:
-    desk = Desk.open(make_settings(tmp_path / "data"))
-    desk.ingest([str(sample_copy)])
-    name = desk._store._chunks.name
-    source = desk._store._folder / "chroma.sqlite3"  # type: ignore[attr-defined]
-    desk.close()
-
-    # A write in Chroma's log that its metadata segment has not applied yet.
-    lagging = tmp_path / "lagging.sqlite3"
-    shutil.copy(source, lagging)
-    with contextlib.closing(sqlite3.connect(lagging)) as database:
+def _log_unapplied_write(database_path: Path, collection: str) -> int:
+    """Log a write in Chroma's log that the collection's metadata segment has not applied (as
+    while a write is under way); return its sequence number."""
+    with contextlib.closing(sqlite3.connect(database_path)) as database:
         (top,) = database.execute("SELECT MAX(seq_id) FROM embeddings_queue").fetchone()
         (collection_id,) = database.execute(
-            "SELECT id FROM collections WHERE name = ?", (name,)
+            "SELECT id FROM collections WHERE name = ?", (collection,)
         ).fetchone()
         row = database.execute(
             "SELECT * FROM embeddings_queue WHERE topic LIKE ? ORDER BY seq_id DESC LIMIT 1",
@@ -136,6 +127,56 @@ def test_a_file_it_cannot_vouch_for_is_read_through_chroma(
             tuple(values.values()),
         )
         database.commit()
+        return int(values["seq_id"])
+
+
+def test_a_child_waits_for_a_write_under_way_to_be_applied(
+    tmp_path: Path, sample_copy: Path
+) -> None:
+    desk = Desk.open(make_settings(tmp_path / "data"))
+    desk.ingest([str(sample_copy)])
+    store = desk._store
+    file = store.file()
+    assert file is not None
+    records = store.articles()
+    chunks = [(i, r.id, text) for i, r, text in store.committed_chunk_texts(records)]
+    desk.close()
+
+    # The parent vouched for the file; then a write was logged, and is applied a moment later
+    # (here: its log entry goes once the reader has looked and been refused at least once).
+    seq_id = _log_unapplied_write(file.database, file.chunks_collection)
+    assert SqliteScan.open(file.database, file.chunks_collection) is None
+    applied = threading.Timer(
+        0.5,
+        lambda: _forget_logged_write(file.database, seq_id),
+    )
+    applied.start()
+    waiting = StoreFile(file.database, file.articles_collection, file.chunks_collection)
+    try:
+        read = [(i, r.id, text) for i, r, text in waiting.committed_chunk_texts(records)]
+    finally:
+        applied.join()
+    assert read == chunks and len(chunks) > 10
+
+
+def _forget_logged_write(database_path: Path, seq_id: int) -> None:
+    with contextlib.closing(sqlite3.connect(database_path)) as database:
+        database.execute("DELETE FROM embeddings_queue WHERE seq_id = ?", (seq_id,))
+        database.commit()
+
+
+def test_a_file_it_cannot_vouch_for_is_read_through_chroma(
+    tmp_path: Path, sample_copy: Path
+) -> None:
+    desk = Desk.open(make_settings(tmp_path / "data"))
+    desk.ingest([str(sample_copy)])
+    name = desk._store._chunks.name
+    source = desk._store._folder / "chroma.sqlite3"  # type: ignore[attr-defined]
+    desk.close()
+
+    lagging = tmp_path / "lagging.sqlite3"
+    shutil.copy(source, lagging)
+    _log_unapplied_write(lagging, name)
     assert SqliteScan.open(source, name) is not None
     assert SqliteScan.open(lagging, name) is None
     # Nor are rows read by id from it: Chroma's read applies the log first.
@@ -143,7 +184,7 @@ def test_a_file_it_cannot_vouch_for_is_read_through_chroma(
     assert SqliteRows(lagging).by_id(name, ["any"]) is None
     # A child given such a file fails in one line (its parent then builds the index itself).
     with pytest.raises(StoreError, match="cannot be read without Chroma"):
-        StoreFile(lagging, "articles", name).committed_chunk_texts([])
+        StoreFile(lagging, "articles", name, settle_seconds=0.3).committed_chunk_texts([])
 
     # Another layout, another collection, or no file at all.
     other = tmp_path / "other.sqlite3"

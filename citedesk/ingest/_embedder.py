@@ -24,12 +24,12 @@ from llama_index.core.schema import Document
 from citedesk.errors import StoreError
 from citedesk.ingest._chunk import SentenceChunker
 from citedesk.ingest._sentences import SentenceEmbedder
+from citedesk.process import run_in_background
 from citedesk.vectorstore.embedding import load_embed_model
 from citedesk.vectorstore.memory import give_back_freed_memory
 from citedesk.vectorstore.rows import ChunkRows
+from citedesk.vectorstore.store import SHARED_WRITE_PAGE, WRITE_PAGE
 
-# How much lower the child's CPU priority is than the bot's: questions come first.
-CHILD_NICENESS = 10
 # How long a child that was told to stop may take to finish its pass.
 _CHILD_EXIT_SECONDS = 30
 
@@ -65,6 +65,8 @@ class Embedder(Protocol):
 
     # How much article text one call should take.
     batch_chars: int
+    # Chunks per Chroma write: small where questions are answered beside the ingest.
+    write_page: int
 
     def __call__(self, documents: Sequence[Document]) -> ChunkRows: ...
 
@@ -75,6 +77,7 @@ class InProcessEmbedder:
     """The pipeline in this process: the fastest for a command that only ingests."""
 
     batch_chars = IN_PROCESS_BATCH_CHARS
+    write_page = WRITE_PAGE
 
     def __init__(self, model_name: str, chunk_chars: int) -> None:
         self._pipeline = chunking_pipeline(model_name, chunk_chars)
@@ -94,8 +97,7 @@ def serve(model_name: str, chunk_chars: str) -> int:
     """
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to stderr, not into the replies
-    with contextlib.suppress(OSError):
-        os.nice(CHILD_NICENESS)
+    run_in_background()  # questions come first
     pipeline = chunking_pipeline(model_name, int(chunk_chars))
     requests = sys.stdin.buffer
     while True:
@@ -125,6 +127,8 @@ class ChildProcessEmbedder:
 
     children_started = 0  # in this process, for status and tests
     batch_chars = CHILD_BATCH_CHARS
+    # A bot's ingest: its questions wait for each Chroma write (see `SHARED_WRITE_PAGE`).
+    write_page = SHARED_WRITE_PAGE
 
     def __init__(self, model_name: str, chunk_chars: int) -> None:
         self._args = [model_name, str(chunk_chars)]

@@ -1,4 +1,5 @@
-"""Questions in flight over an index, so that the index can be replaced between them."""
+"""Questions in flight over an index, so that the index can be replaced (and the store written)
+between them."""
 
 from __future__ import annotations
 

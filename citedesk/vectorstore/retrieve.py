@@ -298,6 +298,11 @@ class HybridRetriever(BaseRetriever):
         """Answer a whole question from one index: a new one is swapped in between questions."""
         return self._readers.reading()
 
+    def between_questions(self, wait: float) -> AbstractContextManager[bool]:
+        """Run a block when no question is being answered, holding new ones back until it ends
+        (or, after `wait` seconds without such a moment, beside them): see `Readers.alone`."""
+        return self._readers.alone(wait=wait)
+
     def articles_with_text(self, article_ids: Collection[str]) -> ArticleTexts:
         """The committed versions of these articles, text included (from a cache or the store)."""
         wanted = {

@@ -15,6 +15,7 @@ import math
 import re
 import shutil
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -54,7 +55,17 @@ EMBEDDED_METADATA = ("title",)
 # a call of 2,000 rows raised the peak by 156 MB, 500 rows by 78 MB. A bot ingesting beside its
 # answers showed it: one 1.2 MB scraped page (~1,100 chunks, one call) lifted the bot by 36-55 MB
 # for a second. Pages of 256 bound that, at a few more SQLite transactions per ingest.
-_WRITE_PAGE = 256
+WRITE_PAGE = 256
+# Chunks per Chroma write for a process that answers questions beside its ingest (the bot).
+# Chroma's Rust binding holds the interpreter lock for the whole call, so no question moves while
+# it writes: at 102k chunks a write of 256 chunks held it 515-574 ms, of 16 chunks 42-98 ms, of 8
+# chunks 21-49 ms and of 4 chunks 16-19 ms (a warm question takes ~20-40 ms), at ~4 instead of
+# ~2.1 ms a chunk. Such a process also has each write wait for a moment between questions
+# (`write_turn`): a question released the lock dozens of times, and a write could take it at each;
+# now a question that comes during a write waits for that one only.
+SHARED_WRITE_PAGE = 8
+# How often a reader of the store's file looks again for a logged write to be applied.
+_SETTLE_POLL_SECONDS = 0.1
 
 
 class ChunkVectorStore(ChromaVectorStore):
@@ -189,6 +200,11 @@ class ArticleStore:
         self.index_folder: Path | None = None
         self._deferring = 0
         self._unpublished = False
+        # Around each Chroma write: set by a process that answers questions beside its ingest
+        # (`Desk`) to wait for a moment between questions (see `SHARED_WRITE_PAGE`).
+        self.write_turn: Callable[[], contextlib.AbstractContextManager[object]] = (
+            contextlib.nullcontext
+        )
 
     # --- articles -------------------------------------------------------------------------
     def articles(self, *, with_text: bool = False) -> list[ArticleRecord]:
@@ -259,15 +275,18 @@ class ArticleStore:
         self._committed(generation["generation"])
 
     # --- writing --------------------------------------------------------------------------
-    def write_article(self, record: ArticleRecord, rows: ChunkRows) -> None:
+    def write_article(
+        self, record: ArticleRecord, rows: ChunkRows, *, page: int = WRITE_PAGE
+    ) -> None:
         """Replace an article's chunks and record so that readers see old or new, never a mix."""
-        self.write_articles([(record, rows)])
+        self.write_articles([(record, rows)], page=page)
 
     def write_articles(
         self,
         items: Sequence[tuple[ArticleRecord, ChunkRows]],
         *,
         new_ids: Collection[str] = (),
+        page: int = WRITE_PAGE,
     ) -> None:
         """Write several articles with one commit; readers see each old or new, never a mix.
 
@@ -276,14 +295,16 @@ class ArticleStore:
         commit), then the chunks of other versions are deleted. `new_ids` names articles the
         caller knows had no committed version, which skips that delete for them. A handful of
         Chroma calls per batch instead of five per article: each call is a SQLite transaction,
-        which cost more than the rows themselves.
+        which cost more than the rows themselves. `page`: chunks per Chroma write (`WRITE_PAGE`,
+        or `SHARED_WRITE_PAGE` in a process that answers questions meanwhile).
         """
         if not items:
             return
         try:
             rows = ChunkRows.joined([article_rows for _, article_rows in items])
-            for start in range(0, len(rows), _WRITE_PAGE):
-                self.vector_store.add_rows(rows.slice(start, start + _WRITE_PAGE))
+            for start in range(0, len(rows), page):
+                with self.write_turn():
+                    self.vector_store.add_rows(rows.slice(start, start + page))
             for record, article_rows in items:
                 record.chunks = len(article_rows)
             ids = [record.id for record, _ in items]
@@ -293,12 +314,13 @@ class ArticleStore:
             if not self._deferring:  # the records and a new generation, together
                 ids, documents = [*ids, GENERATION_ID], [*documents, ""]
                 metadatas.append(generation)
-            self._articles.upsert(  # the commit
-                ids=ids,
-                documents=documents,
-                metadatas=metadatas,
-                embeddings=[_NO_VECTOR] * len(ids),  # type: ignore[arg-type]
-            )
+            with self.write_turn():
+                self._articles.upsert(  # the commit
+                    ids=ids,
+                    documents=documents,
+                    metadatas=metadatas,
+                    embeddings=[_NO_VECTOR] * len(ids),  # type: ignore[arg-type]
+                )
             if self._deferring:
                 self._unpublished = True
             else:
@@ -307,9 +329,10 @@ class ArticleStore:
                 if record.id in new_ids:
                     continue
                 older: Any = {"$ne": record.content_hash}  # chromadb's Where type is too narrow
-                self._chunks.delete(
-                    where={"$and": [{"article_id": record.id}, {"content_hash": older}]}
-                )
+                with self.write_turn():
+                    self._chunks.delete(
+                        where={"$and": [{"article_id": record.id}, {"content_hash": older}]}
+                    )
         except Exception as exc:
             names = ", ".join(record.source for record, _ in items[:3])
             more = f" and {len(items) - 3} more" if len(items) > 3 else ""
@@ -445,7 +468,7 @@ class ArticleStore:
             done = 0
             while True:
                 page = self._chunks.get(
-                    limit=_WRITE_PAGE,
+                    limit=WRITE_PAGE,
                     offset=done,
                     include=["embeddings", "metadatas", "documents"],
                 )
@@ -701,6 +724,12 @@ class StoreFile:
     database: Path
     articles_collection: str
     chunks_collection: str
+    # How long to wait for Chroma to apply a write it has logged. The parent checked the file
+    # (`EmbeddedStore.file`), but a write can land before the child reads: the bot starts the
+    # build when a question sees a new generation, while its ingest still saves Chroma's vector
+    # graph (a child process's write; its log entry is applied a moment later). Refused, the
+    # build fell back to the bot's own process: 941 MB instead of ~575 MB after a 300-article ingest.
+    settle_seconds: float = 30.0
 
     def articles(self) -> list[ArticleRecord]:
         """Every committed article, oldest first (as `ArticleStore.articles` without text)."""
@@ -714,9 +743,11 @@ class StoreFile:
         return _committed_texts(records, rows)
 
     def _scan(self, collection: str) -> SqliteScan:
-        scan = SqliteScan.open(self.database, collection)
-        if scan is None:
-            raise StoreError(f"{self.database} cannot be read without Chroma now")
+        deadline = time.monotonic() + self.settle_seconds
+        while (scan := SqliteScan.open(self.database, collection)) is None:
+            if time.monotonic() >= deadline:
+                raise StoreError(f"{self.database} cannot be read without Chroma now")
+            time.sleep(_SETTLE_POLL_SECONDS)
         return scan
 
 
