@@ -728,7 +728,7 @@ class StoreFile:
     # (`EmbeddedStore.file`), but a write can land before the child reads: the bot starts the
     # build when a question sees a new generation, while its ingest still saves Chroma's vector
     # graph (a child process's write; its log entry is applied a moment later). Refused, the
-    # build fell back to the bot's own process: 941 MB instead of ~575 MB after a 300-article ingest.
+    # build fell back to the bot's own process: 941 MB instead of ~555 MB after a 300-article ingest.
     settle_seconds: float = 30.0
 
     def articles(self) -> list[ArticleRecord]:
