@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING
 from citedesk.answering import Answer, AnswerEngine, Citation, Turn
 from citedesk.answering.evaluation import EvalReport, evaluate, load_items
 from citedesk.errors import BadInputError
-from citedesk.ingest import IngestReport, ingest_sources, ingest_upload
+from citedesk.ingest import (
+    SOURCES,
+    UPLOAD,
+    IngestReport,
+    ingest_in_child_process,
+    ingest_sources,
+    ingest_upload,
+)
 from citedesk.ingest.pipeline import Progress
 from citedesk.paths import SAMPLE_CORPUS
 from citedesk.settings import Settings, get_settings
@@ -51,8 +58,9 @@ class Desk:
         # Writers (ingest, remove) take turns; readers never wait for them.
         self._write_lock = threading.RLock()
         self._engine_lock = threading.Lock()
-        # Chunk and embed in a child process: set by a bot, which answers while it ingests
-        # (see ingest/_embedder.py); a command that only ingests is faster without one.
+        # Ingest in a child process: set by a bot, which answers while it ingests. On an embedded
+        # store the whole ingest runs there (ingest/_ingest_process.py), on a server the chunking
+        # and embedding (ingest/_embedder.py); a command that only ingests is faster without.
         self.ingest_in_child = False
 
     @classmethod
@@ -108,6 +116,10 @@ class Desk:
         an article lands (a rebuild covers every chunk in the store).
         """
         with self._write_lock:
+            if self._ingests_in_child_process:
+                return self._in_child_process(
+                    SOURCES, sources=list(sources), prune=prune, feed_lists=list(feed_lists)
+                )
             with self._store.one_publication():
                 report = ingest_sources(
                     list(sources),
@@ -124,6 +136,8 @@ class Desk:
     def ingest_upload(self, data: bytes, name: str, article_id: str) -> IngestReport:
         """Ingest one article received as bytes (a file sent to the bot)."""
         with self._write_lock:
+            if self._ingests_in_child_process:
+                return self._in_child_process(UPLOAD, data=data, name=name, article_id=article_id)
             report = ingest_upload(
                 data, name, article_id, self.settings, self._store, in_child=self.ingest_in_child
             )
@@ -222,6 +236,23 @@ class Desk:
                 retriever = self._engine.retriever
                 self._store.write_turn = lambda: retriever.between_questions(WRITE_WAIT_SECONDS)
             return self._engine
+
+    @property
+    def _ingests_in_child_process(self) -> bool:
+        """Whether an ingest runs whole in a child: a bot's, on an embedded store (a server
+        store's writes leave this process anyway; see ingest/_ingest_process.py)."""
+        return self.ingest_in_child and self._store.kind == "embedded"
+
+    def _in_child_process(self, kind: str, **arguments: object) -> IngestReport:
+        """Ingest in a child process, then see what it wrote (at a moment between questions:
+        Chroma's graph is loaded again, the old one dropped first)."""
+        try:
+            return ingest_in_child_process(self.settings, kind, **arguments)
+        finally:
+            with self._store.write_turn():
+                self._store.reopen()
+            if self._engine is not None:
+                self._engine.retriever.refresh(wait=True)
 
     def _refresh(self) -> None:
         """Bring retrieval up to date with what was just written.

@@ -75,8 +75,14 @@ def test_a_child_that_dies_costs_its_batch_a_clear_error_and_no_more(model_name:
         child.close()
 
 
-def test_a_bot_desk_ingests_through_a_child(tmp_path: Path) -> None:
-    desk = Desk.open(make_settings(tmp_path / "data"))
+def test_a_bot_desk_on_a_chroma_server_embeds_in_a_child(
+    tmp_path: Path, chroma_server: str
+) -> None:
+    # On an embedded store the whole ingest runs in a child (see test_ingest_process.py).
+    settings = make_settings(
+        tmp_path / "data", CHROMA_URL=chroma_server, CITEDESK_COLLECTION=f"embedder{os.getpid()}"
+    )
+    desk = Desk.open(settings)
     desk.ingest_in_child = True
     started = ChildProcessEmbedder.children_started
     report = desk.ingest([str(SAMPLE_CORPUS)])
@@ -90,7 +96,6 @@ class FailingOnce:
     """An Embedder whose first batch fails as a dead child's does; then the pipeline here."""
 
     batch_chars = InProcessEmbedder.batch_chars
-    write_page = InProcessEmbedder.write_page
 
     def __init__(self) -> None:
         self.calls = 0

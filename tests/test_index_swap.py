@@ -126,7 +126,7 @@ def test_a_large_index_is_dropped_before_its_successor_is_loaded(
 
 def test_a_process_that_answers_writes_its_ingest_between_questions(tmp_path: Path) -> None:
     # Chroma holds the interpreter lock while it writes: in a bot, a write must not land on a
-    # question in flight (see store.SHARED_WRITE_PAGE).
+    # question in flight (see ArticleStore.write_turn).
     desk = Desk.open(make_settings(tmp_path / "data"), seed_sample=True)
     assert desk.ask("What did Baerbock say in Moscow?").citations  # this process answers now
     article = tmp_path / "pilots.txt"

@@ -50,8 +50,9 @@ class BotData:
 
     def bind(self, settings: Settings, desk: Desk) -> None:
         self.settings, self.desk = settings, desk
-        # Feed polls and admin ingests embed in a child process: the bot's memory stays what
-        # answering needs, and the model's passes never hold the bot's GIL.
+        # Feed polls and admin ingests run in a child process (on an embedded store all of it,
+        # Chroma's writes included; on a server the chunking and embedding): the bot's memory
+        # stays what answering needs, and neither the model nor Chroma's writes hold its GIL.
         desk.ingest_in_child = True
 
     async def answer(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -1,6 +1,8 @@
 """Chunk and embed articles: in this process, or in a child process for a bot that ingests.
 
-A bot answers questions while its feed polls and admin ingests run. In its own process an
+A bot answers questions while its feed polls and admin ingests run. (On an embedded store the
+whole ingest runs in a child, see _ingest_process.py; this child is for a bot on a Chroma server,
+whose writes leave the bot anyway.) In its own process an
 ingest's model passes add their batches, tokens and activations to the bot's resident size
 and hold the GIL between batches. In a child process the bot keeps only what it writes: the
 chunks, their vectors and the store's own work (at 102k chunks, a bot answering at 527 MB
@@ -28,7 +30,6 @@ from citedesk.process import run_in_background
 from citedesk.vectorstore.embedding import load_embed_model
 from citedesk.vectorstore.memory import give_back_freed_memory
 from citedesk.vectorstore.rows import ChunkRows
-from citedesk.vectorstore.store import SHARED_WRITE_PAGE, WRITE_PAGE
 
 # How long a child that was told to stop may take to finish its pass.
 _CHILD_EXIT_SECONDS = 30
@@ -65,8 +66,6 @@ class Embedder(Protocol):
 
     # How much article text one call should take.
     batch_chars: int
-    # Chunks per Chroma write: small where questions are answered beside the ingest.
-    write_page: int
 
     def __call__(self, documents: Sequence[Document]) -> ChunkRows: ...
 
@@ -77,7 +76,6 @@ class InProcessEmbedder:
     """The pipeline in this process: the fastest for a command that only ingests."""
 
     batch_chars = IN_PROCESS_BATCH_CHARS
-    write_page = WRITE_PAGE
 
     def __init__(self, model_name: str, chunk_chars: int) -> None:
         self._pipeline = chunking_pipeline(model_name, chunk_chars)
@@ -127,8 +125,6 @@ class ChildProcessEmbedder:
 
     children_started = 0  # in this process, for status and tests
     batch_chars = CHILD_BATCH_CHARS
-    # A bot's ingest: its questions wait for each Chroma write (see `SHARED_WRITE_PAGE`).
-    write_page = SHARED_WRITE_PAGE
 
     def __init__(self, model_name: str, chunk_chars: int) -> None:
         self._args = [model_name, str(chunk_chars)]

@@ -159,7 +159,6 @@ class Ingester:
             self._store.write_articles(
                 [(_record(article), nodes) for article, nodes in writes],
                 new_ids={article.id for article, _ in writes if article.id not in self._known},
-                page=self._embedder.write_page,
             )
             return {}
         except CitedeskError:
@@ -167,9 +166,7 @@ class Ingester:
             failed: dict[str, str] = {}
             for article, rows in writes:
                 try:
-                    self._store.write_article(
-                        _record(article), rows, page=self._embedder.write_page
-                    )
+                    self._store.write_article(_record(article), rows)
                 except CitedeskError as exc:
                     failed[article.id] = str(exc)
             return failed

@@ -5,6 +5,10 @@ folder can corrupt it, and a reader in another process does not see new writes. 
 process to open a folder holds an exclusive lock on it until it exits (the kernel releases the
 lock even after kill -9). Sharing one store between the bot and ingest jobs is what a Chroma
 server (`chroma run`, CHROMA_URL) is for.
+
+The one exception is a child the holder starts to write for it (a bot's ingest, see
+ingest/_ingest_child.py): it inherits the lock's file descriptor, and with it the lock, named in
+`INHERITED_LOCK_ENV`; the holder writes nothing meanwhile.
 """
 
 from __future__ import annotations
@@ -18,8 +22,33 @@ from typing import IO
 
 from citedesk.errors import StoreBusyError
 
+# The environment variable naming a store lock's file descriptor that a child inherited.
+INHERITED_LOCK_ENV = "CITEDESK_STORE_LOCK_FD"
+
 _held: dict[Path, IO[str]] = {}
 _guard = threading.Lock()
+
+
+def store_lock_fd(folder: Path) -> int:
+    """The file descriptor of this process's lock on a store folder, for a child to inherit."""
+    path = (folder / "citedesk.lock").resolve()
+    with _guard:
+        return _held[path].fileno()
+
+
+def _inherited_lock(path: Path) -> IO[str] | None:
+    """The lock on `path` this process inherited from its parent, if it did (and only once)."""
+    fd = os.environ.get(INHERITED_LOCK_ENV, "")
+    if not fd.isdigit():
+        return None
+    try:
+        inherited, wanted = os.fstat(int(fd)), path.stat()
+    except OSError:
+        return None
+    if (inherited.st_dev, inherited.st_ino) != (wanted.st_dev, wanted.st_ino):
+        return None
+    del os.environ[INHERITED_LOCK_ENV]  # not for this process's own children
+    return os.fdopen(int(fd), "a+", encoding="utf-8")
 
 
 def hold_store_lock(folder: Path) -> None:
@@ -27,6 +56,10 @@ def hold_store_lock(folder: Path) -> None:
     path = (folder / "citedesk.lock").resolve()
     with _guard:
         if path in _held:
+            return
+        inherited = _inherited_lock(path)
+        if inherited is not None:
+            _held[path] = inherited
             return
         handle = path.open("a+", encoding="utf-8")
         try:

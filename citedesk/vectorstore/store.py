@@ -26,6 +26,7 @@ from urllib.parse import urlparse
 
 import chromadb
 from chromadb.api import ClientAPI
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 from llama_index.core.schema import BaseNode, MetadataMode, TextNode
 from llama_index.core.vector_stores.types import VectorStoreQueryResult
@@ -56,14 +57,6 @@ EMBEDDED_METADATA = ("title",)
 # answers showed it: one 1.2 MB scraped page (~1,100 chunks, one call) lifted the bot by 36-55 MB
 # for a second. Pages of 256 bound that, at a few more SQLite transactions per ingest.
 WRITE_PAGE = 256
-# Chunks per Chroma write for a process that answers questions beside its ingest (the bot).
-# Chroma's Rust binding holds the interpreter lock for the whole call, so no question moves while
-# it writes: at 102k chunks a write of 256 chunks held it 515-574 ms, of 16 chunks 42-98 ms, of 8
-# chunks 21-49 ms and of 4 chunks 16-19 ms (a warm question takes ~20-40 ms), at ~4 instead of
-# ~2.1 ms a chunk. Such a process also has each write wait for a moment between questions
-# (`write_turn`): a question released the lock dozens of times, and a write could take it at each;
-# now a question that comes during a write waits for that one only.
-SHARED_WRITE_PAGE = 8
 # How often a reader of the store's file looks again for a logged write to be applied.
 _SETTLE_POLL_SECONDS = 0.1
 
@@ -177,6 +170,22 @@ class ArticleStore:
     index_grace_seconds = 0.0
 
     def __init__(self, client: ClientAPI, prefix: str, embed_model_name: str) -> None:
+        self._attach(client, prefix, embed_model_name)
+        # Where retrieval keeps its index of this store (see _corpus_index); None: in memory only.
+        self.index_folder: Path | None = None
+        self._deferring = 0
+        self._unpublished = False
+        # Around each Chroma write: set by a process that answers questions (`Desk`) to wait for
+        # a moment between them. Chroma's Rust binding holds the interpreter lock for the whole
+        # of a write (at 102k chunks, 515-574 ms for 256 chunks), so no question moves meanwhile;
+        # a question that comes during one waits for that one only. (A bot's ingest on an
+        # embedded store writes from a child process instead: ingest/_ingest_process.py.)
+        self.write_turn: Callable[[], contextlib.AbstractContextManager[object]] = (
+            contextlib.nullcontext
+        )
+
+    def _attach(self, client: ClientAPI, prefix: str, embed_model_name: str) -> None:
+        """Open this store's collections through `client`."""
         self._client = client
         try:
             self._chunks = _open_chunks(client, chunks_collection_name(prefix), embed_model_name)
@@ -196,15 +205,10 @@ class ArticleStore:
                 "use another CITEDESK_DATA_DIR or CITEDESK_COLLECTION for a new model"
             )
         self.vector_store = ChunkVectorStore(chroma_collection=self._chunks)  # type: ignore[call-arg]
-        # Where retrieval keeps its index of this store (see _corpus_index); None: in memory only.
-        self.index_folder: Path | None = None
-        self._deferring = 0
-        self._unpublished = False
-        # Around each Chroma write: set by a process that answers questions beside its ingest
-        # (`Desk`) to wait for a moment between questions (see `SHARED_WRITE_PAGE`).
-        self.write_turn: Callable[[], contextlib.AbstractContextManager[object]] = (
-            contextlib.nullcontext
-        )
+
+    def reopen(self) -> None:
+        """See what another process wrote for this one (`ingest_in_child_process`); a store
+        that every process reaches alike (a server) sees it already."""
 
     # --- articles -------------------------------------------------------------------------
     def articles(self, *, with_text: bool = False) -> list[ArticleRecord]:
@@ -275,18 +279,15 @@ class ArticleStore:
         self._committed(generation["generation"])
 
     # --- writing --------------------------------------------------------------------------
-    def write_article(
-        self, record: ArticleRecord, rows: ChunkRows, *, page: int = WRITE_PAGE
-    ) -> None:
+    def write_article(self, record: ArticleRecord, rows: ChunkRows) -> None:
         """Replace an article's chunks and record so that readers see old or new, never a mix."""
-        self.write_articles([(record, rows)], page=page)
+        self.write_articles([(record, rows)])
 
     def write_articles(
         self,
         items: Sequence[tuple[ArticleRecord, ChunkRows]],
         *,
         new_ids: Collection[str] = (),
-        page: int = WRITE_PAGE,
     ) -> None:
         """Write several articles with one commit; readers see each old or new, never a mix.
 
@@ -295,16 +296,15 @@ class ArticleStore:
         commit), then the chunks of other versions are deleted. `new_ids` names articles the
         caller knows had no committed version, which skips that delete for them. A handful of
         Chroma calls per batch instead of five per article: each call is a SQLite transaction,
-        which cost more than the rows themselves. `page`: chunks per Chroma write (`WRITE_PAGE`,
-        or `SHARED_WRITE_PAGE` in a process that answers questions meanwhile).
+        which cost more than the rows themselves; chunks go `WRITE_PAGE` at a time.
         """
         if not items:
             return
         try:
             rows = ChunkRows.joined([article_rows for _, article_rows in items])
-            for start in range(0, len(rows), page):
+            for start in range(0, len(rows), WRITE_PAGE):
                 with self.write_turn():
-                    self.vector_store.add_rows(rows.slice(start, start + page))
+                    self.vector_store.add_rows(rows.slice(start, start + WRITE_PAGE))
             for record, article_rows in items:
                 record.chunks = len(article_rows)
             ids = [record.id for record, _ in items]
@@ -796,15 +796,34 @@ class EmbeddedStore(ArticleStore):
         self._prefix = settings.store.collection
         # Before Chroma is opened here (see _vector_graph): every process then searches one graph.
         save_vector_graph(self._database, chunks_collection_name(self._prefix))
-        try:
-            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings())
-        except Exception as exc:
-            raise _damaged(path, exc) from exc
-        super().__init__(client, settings.store.collection, settings.retrieval.embed_model)
+        super().__init__(self._open_client(), self._prefix, settings.retrieval.embed_model)
         self.index_folder = settings.store.data_dir / "index" / settings.store.collection
 
     def save_vector_graph(self) -> None:
         save_vector_graph(self._database, self._chunks.name)
+
+    def reopen(self) -> None:
+        """Open Chroma again: a child that held this process's lock wrote to the folder.
+
+        Chroma keeps one System per folder for the life of a process (its Rust binding, with
+        the vector graph in memory, which does not see another process's writes) and hands it
+        to every new client on that folder. It is forgotten here, and freed with the old
+        collections before the new client loads the graph again (~230 MB at 102k chunks, 0.4 s
+        at its first search). A call in flight keeps the old one until it returns.
+        """
+        identifier = getattr(self._client, "_identifier", None)
+        SharedSystemClient._identifier_to_system.pop(identifier or "", None)
+        SharedSystemClient._identifier_to_refcount.pop(identifier or "", None)
+        del self._client, self._chunks, self._articles, self.vector_store
+        give_back_freed_memory()
+        _GENERATIONS.pop((self._folder, self._prefix), None)  # the child committed
+        self._attach(self._open_client(), self._prefix, self.embed_model_name)
+
+    def _open_client(self) -> ClientAPI:
+        try:
+            return chromadb.PersistentClient(path=str(self._folder), settings=chroma_settings())
+        except Exception as exc:
+            raise _damaged(self._folder, exc) from exc
 
     def _by_id(self, collection: Any, ids: list[str]) -> Iterable[tuple[str, dict[str, Any], str]]:
         # A question's chunks and articles, from the file: Chroma's own read by id is most of
