@@ -396,11 +396,12 @@ async def reply_times(
     until: Callable[[], bool] = _never,
     gone: Callable[[], bool] = _never,
     wait: float = 120,
+    pace: float = 0.0,
 ) -> list[float]:
     """Send each question from its own chat over the loopback Bot API and time its reply.
 
-    Stops early once `until()` says so; raises if a reply takes over `wait` seconds or the bot
-    is `gone()`."""
+    Each question goes `pace` seconds after the reply to the last one. Stops early once `until()`
+    says so; raises if a reply takes over `wait` seconds or the bot is `gone()`."""
     import asyncio
 
     sys.path.insert(0, str(ROOT / "tests"))
@@ -410,6 +411,8 @@ async def reply_times(
     for offset, question in enumerate(questions):
         if until():
             break
+        if pace and offset:
+            await asyncio.sleep(pace)
         started = time.monotonic()
         message = telegram.user_sends(chat0 + offset, question)
         while not replies_to(telegram, message):
@@ -420,6 +423,22 @@ async def reply_times(
     return samples
 
 
+def bot_asker(
+    telegram: Any, bot: subprocess.Popen[bytes], pace: float
+) -> Callable[..., list[float]]:
+    """`reply_times` for a bot process: `ask(chat0, questions, until)`. A reply may take
+    minutes (the first one of a new store URL waits for its index: minutes at 100k chunks)."""
+    import asyncio
+
+    def ask(chat0: int, asked: list[str], until: Callable[[], bool] = _never) -> list[float]:
+        gone = lambda: bot.poll() is not None  # noqa: E731
+        return asyncio.run(
+            reply_times(telegram, asked, chat0, until=until, gone=gone, wait=600, pace=pace)
+        )
+
+    return ask
+
+
 def forget_conversations(data_dir: Path) -> None:
     """Start a bot run with no remembered conversations: chat ids repeat between runs, and a
     remembered one makes a question a follow-up (which reads the quoted articles again), so idle
@@ -428,11 +447,10 @@ def forget_conversations(data_dir: Path) -> None:
         (data_dir / name).unlink(missing_ok=True)
 
 
-def part_bot(data: str, questions_file: str, ingest_corpus: str) -> dict[str, Any]:
+def part_bot(data: str, questions_file: str, ingest_corpus: str, pace: str = "0") -> dict[str, Any]:
     """`citedesk bot` on the embedded store in its own process, as an operator runs it: reply
     times idle, then while an admin's /ingest of a feed listing the ingest corpus runs inside it
     (served on loopback); the peak memory of the bot and, beside it, of its child processes."""
-    import asyncio
 
     sys.path.insert(0, str(ROOT / "tests"))
     from telegram_api import FakeTelegram
@@ -451,12 +469,7 @@ def part_bot(data: str, questions_file: str, ingest_corpus: str) -> dict[str, An
     )
     watch = PeakWatch(bot=bot.pid).__enter__()
 
-    def ask_all(chat0: int, asked: list[str], until: Callable[[], bool] = _never) -> list[float]:
-        return asyncio.run(
-            reply_times(
-                telegram, asked, chat0, until=until, gone=lambda: bot.poll() is not None, wait=600
-            )
-        )
+    ask_all = bot_asker(telegram, bot, float(pace))
 
     try:
         started = time.monotonic()
@@ -734,11 +747,12 @@ def server_chunk_count(data: Path, url: str) -> int:
         store.close()
 
 
-def part_bot_server(data: str, questions_file: str, ingest_corpus: str) -> dict[str, Any]:
+def part_bot_server(
+    data: str, questions_file: str, ingest_corpus: str, pace: str = "0"
+) -> dict[str, Any]:
     """The deployment for a shared store: `chroma run` serving the store, `citedesk bot` and
     `citedesk worker --once` each in its own process. Reply times idle, then while the worker
     ingests; the peak memory of every process."""
-    import asyncio
 
     sys.path.insert(0, str(ROOT / "tests"))
     from telegram_api import FakeTelegram
@@ -753,13 +767,7 @@ def part_bot_server(data: str, questions_file: str, ingest_corpus: str) -> dict[
     worker: subprocess.Popen[bytes] | None = None
     watch = PeakWatch(bot=bot.pid, server=server.pid).__enter__()
 
-    def ask_all(chat0: int, asked: list[str], until: Callable[[], bool] = _never) -> list[float]:
-        # The first reply waits for the index of a new store URL: minutes at 100k chunks.
-        return asyncio.run(
-            reply_times(
-                telegram, asked, chat0, until=until, gone=lambda: bot.poll() is not None, wait=600
-            )
-        )
+    ask_all = bot_asker(telegram, bot, float(pace))
 
     try:
         started = time.monotonic()
@@ -932,7 +940,13 @@ def section_scale(
 
 
 def section_bot(
-    part: str, distractors: Path, work: Path, data: Path, articles: int, qs: list[str]
+    part: str,
+    distractors: Path,
+    work: Path,
+    data: Path,
+    articles: int,
+    qs: list[str],
+    pace: float,
 ) -> Any:
     """Run a bot part on a copy of the kept store: its ingest adds articles, and removing them
     afterwards would not restore the store (Chroma keeps removed chunks in its vector index, so
@@ -947,13 +961,18 @@ def section_bot(
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(data, copy, ignore=shutil.ignore_patterns("*.lock"))
     try:
-        return run_part(part, str(copy), str(qfile), str(corpus))
+        return {"pace_s": pace} | run_part(part, str(copy), str(qfile), str(corpus), str(pace))
     finally:
         shutil.rmtree(copy, ignore_errors=True)
         shutil.rmtree(copy.parent / f"{copy.name}-bot-server", ignore_errors=True)
 
 
 # --- report --------------------------------------------------------------------------------
+def _paced(result: dict[str, Any]) -> str:
+    pace = result.get("pace_s", 0)
+    return f"each question {pace} s after the last reply" if pace else "questions back to back"
+
+
 def versions() -> dict[str, str]:
     from importlib.metadata import version
 
@@ -1131,7 +1150,7 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
         articles = r["ingest"].get("articles", r["ingest"].get("added", "?"))
         row(
             f"Bot reply p95 during a {articles}-article ingest inside the bot (embedded store; "
-            "an admin's /ingest of a feed on loopback)",
+            f"an admin's /ingest of a feed on loopback; {_paced(r)})",
             "<= 2x idle",
             f"{r['busy_p95_ms']} ms ({r['busy_replies']} replies)",
             f"idle p95 {r['idle_p95_ms']} ms",
@@ -1152,7 +1171,8 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
             f"(embedded store; {r['chunks_after_ingest']} chunks after it)",
             "<= 600 MB",
             f"{r['peak_rss_mb']} MB",
-            f"its chunking and embedding child: {r['children_peak_rss_mb']} MB",
+            f"its children (the ingest; Chroma's graph save, the index build): "
+            f"{r['children_peak_rss_mb']} MB",
             "-",
             r["peak_rss_mb"] <= 600,
         )
@@ -1160,7 +1180,7 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
         r = results["bot_server"]
         row(
             f"Bot reply p95 while `citedesk worker` ingests {r['ingest']['added']} articles "
-            "(Chroma server; bot and worker in their own processes)",
+            f"(Chroma server; bot and worker in their own processes; {_paced(r)})",
             "<= 2x idle",
             f"{r['busy_p95_ms']} ms ({r['busy_replies']} replies)",
             f"idle p95 {r['idle_p95_ms']} ms",
@@ -1203,6 +1223,13 @@ def main() -> None:
     )
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--bot-ingest", type=int, default=1000)
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.1,
+        help="seconds between a bot's reply and the next question (0: at once, which leaves an "
+        "ingest in the bot only the moments between a reply and the next question to write in)",
+    )
     parser.add_argument("--baseline", type=Path, help="a checkout of the code before issue 9")
     parser.add_argument(
         "--only", action="append", choices=["cli", "cold", "ingest", "scale", "bot", "bot_server"]
@@ -1258,7 +1285,7 @@ def main() -> None:
             elif name in ("bot", "bot_server"):
                 data = args.scale_data or work / "scale-data"
                 results[name] = section_bot(
-                    name, distractors, work, data, args.bot_ingest, questions[:50]
+                    name, distractors, work, data, args.bot_ingest, questions[:50], args.pace
                 )
             results[name]["measured"] = {
                 "at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
