@@ -67,6 +67,10 @@ def test_the_bot_ingests_in_a_child_and_then_answers_from_it(
     again = bot_desk.ingest_upload(PILOTS.replace("eleven", "twelve").encode(), "p.txt", "tg:1")
     assert again.added == 1 and writes == []
     assert len(bot_desk.sources()) == 7
+    # An ingest that changes nothing (a feed poll with nothing new) leaves Chroma as it was.
+    chunks = bot_desk._store._chunks
+    assert bot_desk.ingest([str(article)]).unchanged == 1
+    assert bot_desk._store._chunks is chunks
 
 
 def test_a_child_that_dies_is_a_clear_error_and_the_bot_goes_on(
