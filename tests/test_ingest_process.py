@@ -60,6 +60,13 @@ def test_the_bot_ingests_in_a_child_and_then_answers_from_it(
     report = bot_desk.ingest([str(article)])
     assert report.added == 1 and not report.errors
     assert writes == []  # every write was the child's
+    # This process's Chroma sees the child's chunks (its vector graph was loaded again): the
+    # nearest chunk to the new article's text is one of the article's own.
+    store, engine = bot_desk._store, bot_desk.engine
+    record = next(r for r in store.articles() if r.source.endswith("pilots.txt"))
+    own = {node.node_id for node in store.article_chunks(record)}
+    nearest = store.nearest_chunk_ids(engine.embed_model.get_text_embedding(PILOTS), 1)
+    assert own and nearest[0][0] in own
     answer = bot_desk.ask("How many container ships were left waiting by the pilots' strike?")
     assert not answer.abstained and "eleven container ships" in answer.citations[0].quote
     assert bot_desk.ask("What did Baerbock say in Moscow?").citations  # the old ones stay
