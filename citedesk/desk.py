@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from citedesk.answering import Answer, AnswerEngine, Citation, Turn
 from citedesk.answering.evaluation import EvalReport, evaluate, load_items
-from citedesk.errors import BadInputError
+from citedesk.errors import BadInputError, StoreError
 from citedesk.ingest import (
     SOURCES,
     UPLOAD,
@@ -247,11 +247,15 @@ class Desk:
         """Ingest in a child process, then see what it wrote (at a moment between questions:
         Chroma's graph is loaded again, the old one dropped first, 0.3-0.5 s at 102k chunks).
 
-        A feed poll that found nothing new changed nothing: this process goes on as it was."""
-        report = None
+        A feed poll that found nothing new changed nothing: this process goes on as it was. A
+        child that failed is one error in the report (as a failed article is): it may have
+        committed some articles first, so this process looks again all the same."""
+        report: IngestReport | None = None
         try:
             report = ingest_in_child_process(self.settings, kind, **arguments)
             return report
+        except StoreError as exc:
+            return IngestReport(errors=[str(exc)])
         finally:
             if report is None or report.added or report.updated or report.removed:
                 with self._store.write_turn():
