@@ -93,7 +93,7 @@ def test_a_child_that_dies_is_a_clear_error_and_the_bot_goes_on(
     reports: list[IngestReport] = []
     thread = threading.Thread(target=lambda: reports.append(bot_desk.ingest([str(folder)])))
     thread.start()
-    child = _wait_for_child("citedesk.ingest._ingest_child")
+    child = _wait_for_child("citedesk._ingest_child")
     os.kill(child, signal.SIGKILL)  # as the out-of-memory killer would
     thread.join(120)
     # One clear line for the admin (the bot sends the report), not an apology for a traceback.

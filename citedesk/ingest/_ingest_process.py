@@ -16,7 +16,8 @@ article's commit decides what is citable, see `store`). Then the parent opens Ch
 (`ArticleStore.reopen`) and loads the index the child built. A reader in another process was
 measured beside such writes: searches at a median of 3.5 ms, p95 9.5-13 ms, no errors.
 
-python -m citedesk.ingest._ingest_child   (a pickled request on stdin, a pickled reply on stdout)
+python -m citedesk._ingest_child   (a pickled request on stdin, a pickled reply on stdout; the
+child runs the Desk's own ingest there)
 """
 
 from __future__ import annotations
@@ -28,21 +29,19 @@ import pickle
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from citedesk.errors import CitedeskError, StoreError
-from citedesk.ingest.pipeline import IngestReport, ingest_sources, ingest_upload
+from citedesk.ingest.pipeline import IngestReport
 from citedesk.process import libc, run_in_background
 from citedesk.settings import Settings
-from citedesk.vectorstore import (
-    INHERITED_LOCK_ENV,
-    open_store,
-    prepare_index,
-    store_lock_fd,
-)
+from citedesk.vectorstore import INHERITED_LOCK_ENV, store_lock_fd
 
-# What the child can be asked to do: `ingest_sources` or `ingest_upload`, with these arguments.
+# What the child can be asked to do: `Desk.ingest` or `Desk.ingest_upload`, with these arguments.
 SOURCES, UPLOAD = "sources", "upload"
+# The child's work: an ingest of (settings, kind, arguments), in a Desk of its own.
+ChildIngest = Callable[[Settings, str, dict[str, Any]], IngestReport]
 _PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 
 
@@ -54,7 +53,7 @@ def ingest_in_child_process(settings: Settings, kind: str, **arguments: Any) -> 
     happened: a child that failed may have committed some articles."""
     fd = store_lock_fd(settings.store.chroma_dir)
     child = subprocess.Popen(
-        [sys.executable, "-m", "citedesk.ingest._ingest_child"],
+        [sys.executable, "-m", "citedesk._ingest_child"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         pass_fds=(fd,),
@@ -78,8 +77,8 @@ def ingest_in_child_process(settings: Settings, kind: str, **arguments: Any) -> 
     return payload
 
 
-def serve() -> int:
-    """The child's side: read the request, ingest, publish, reply; never a traceback."""
+def serve_ingest_child(ingest: ChildIngest) -> int:
+    """The child's side: read the request, `ingest` it, reply; never a traceback."""
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to stderr, not into the reply
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -88,7 +87,7 @@ def serve() -> int:
     reply: tuple[str, object]
     try:
         settings, kind, arguments = pickle.load(sys.stdin.buffer)
-        reply = ("report", _ingest(settings, kind, arguments))
+        reply = ("report", ingest(settings, kind, arguments))
     except CitedeskError as exc:
         reply = ("error", str(exc))
     except Exception as exc:  # any failure is the parent's to report
@@ -97,23 +96,6 @@ def serve() -> int:
     with replies:
         pickle.dump(reply, replies, pickle.HIGHEST_PROTOCOL)
     return 0
-
-
-def _ingest(settings: Settings, kind: str, arguments: dict[str, Any]) -> IngestReport:
-    """As `Desk.ingest` and `Desk.ingest_upload` in a process that does not answer: commit,
-    then save Chroma's vector graph and the retrieval index for the parent to load."""
-    store = open_store(settings)
-    try:
-        if kind == UPLOAD:
-            report = ingest_upload(settings=settings, store=store, **arguments)
-        else:
-            with store.one_publication():
-                report = ingest_sources(settings=settings, store=store, **arguments)
-        store.save_vector_graph()
-        prepare_index(store)
-        return report
-    finally:
-        store.close()
 
 
 def _stop_with_parent() -> None:

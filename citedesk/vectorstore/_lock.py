@@ -7,7 +7,7 @@ lock even after kill -9). Sharing one store between the bot and ingest jobs is w
 server (`chroma run`, CHROMA_URL) is for.
 
 The one exception is a child the holder starts to write for it (a bot's ingest, see
-ingest/_ingest_child.py): it inherits the lock's file descriptor, and with it the lock, named in
+ingest/_ingest_process.py): it inherits the lock's file descriptor, and with it the lock, named in
 `INHERITED_LOCK_ENV`; the holder writes nothing meanwhile.
 """
 
