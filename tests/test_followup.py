@@ -166,3 +166,25 @@ def test_a_chain_of_follow_ups_keeps_its_topic_without_nesting_each_in_the_next(
     assert resolve("and how?", history, PROPER) == "and how? (what about it? " + (
         "What did Baerbock say about the talks in Moscow?)"
     )
+
+
+def test_he_is_a_person_not_a_company_named_first() -> None:
+    """ "he" takes a name given in full (Roger Stone) before a one-word name the texts never
+    give a first name to (Twitter); before, the first capitalised word was taken."""
+    last = turn(
+        "Why did Twitter suspend Roger Stone's account?",
+        "Roger Stone lost it to such a degree, Twitter suspended his account.",
+    )
+    resolved = resolve("Which other journalist did he go after?", [last], {"twitter", "stone"})
+    assert resolved == "Which other journalist did Roger Stone go after?"
+
+
+def test_he_after_a_which_question_is_the_person_in_the_answer() -> None:
+    """ "Which former Arizona sheriff did Trump pardon?" asks for a person, as "who" does: "he"
+    is the one the answer names (Joe Arpaio), not the name in the question (Trump)."""
+    last = turn(
+        "Which former Arizona sheriff did Trump pardon?",
+        "Donald Trump decided to pardon former Maricopa County, Arizona Sheriff Joe Arpaio.",
+    )
+    resolved = resolve("what did he claim about Obama?", [last], {"trump", "arizona", "arpaio"})
+    assert resolved == "what did Joe Arpaio claim about Obama?"

@@ -338,3 +338,22 @@ def test_an_answer_is_what_the_question_does_not_already_say() -> None:
     assert answer_type_match(talks, "The 2017 talks were long.") == 0.0
     assert answer_type_match(talks, "The talks ended in March.") == 1.0
     assert answer_type_match("What did Zelensky say?", "He said no.") == 1.0
+
+
+def test_a_rare_typo_in_a_big_corpus_is_still_a_typo() -> None:
+    """A scraped corpus has its own typos ("blod" in one article of 1,678): a word that rare,
+    one letter from a word twenty times as common, is corrected as if no article used it.
+    Before, any word some article used stayed as typed. A rare name stays (Danica Roem is not
+    Rome), and so does a rare word with no common spelling near it."""
+    texts = [f"Report {i}: blood tests in Rome showed nothing new." for i in range(40)]
+    texts += [
+        "A scraped page: the blod was tested.",
+        "Delegate Danica Roem won her seat in Virginia.",
+        "The zorbing club met in the park.",
+    ]
+    vocabulary = Vocabulary(texts)
+    assert vocabulary.corrected("what does blod carry?") == "what does blood carry?"
+    assert vocabulary.corrected("How many votes did Roem get?") == "How many votes did Roem get?"
+    assert vocabulary.corrected("who likes zorbing") == "who likes zorbing"
+    terms = QueryTerms("what does blod carry?", vocabulary)
+    assert terms.coverage(content_stems("Blood carries oxygen.")) > 0.5

@@ -55,7 +55,7 @@ _NOT_PERSON_HEADS = {
     "university",
 }  # fmt: skip
 _OTHER_ONE = re.compile(r"\bthe other (?:one|person|guy|man|woman|official|side)\b", re.IGNORECASE)
-_ASKS_WHO = re.compile(r"\s*(and\s+)?who(se|m)?\b", re.IGNORECASE)
+_ASKS_WHO = re.compile(r"\s*(and\s+)?(who(se|m)?|which)\b", re.IGNORECASE)
 
 
 def _names(quote: str, proper: Collection[str] = ()) -> list[tuple[str, int, int]]:
@@ -136,6 +136,12 @@ def _subject(turn: Turn, proper: Collection[str]) -> str | None:
     ]
     if not names:
         return None
+    # "he" and "she" are people: a name the answer or question also gives in full comes before
+    # a one-word name that may be a company or a place ("Why did Twitter suspend Roger Stone's
+    # account?" then "who else did he go after?").
+    texts = [*turn.quotes, turn.resolved_question]
+    names = [re.sub(r"['’]s$", "", name) for name in names]
+    names.sort(key=lambda name: _person(name, texts) is None)
     if _ASKS_WHO.match(turn.question):
         name_stems = _stems(names[0])
         return names[0] if set(content_stems(turn.resolved_question)) <= name_stems else None

@@ -176,6 +176,10 @@ def _misplaced_letter(typed: str, known: str) -> bool:
 
 # Most edits between a typo of an ordinary word and the word: one in a short word, two in a long.
 _WORD_TYPO_EDITS = ((8, 2), (4, 1))
+# A big corpus has its own typos ("blod" in one of 1,678 articles): a word in this few documents
+# is a typo too when a spelling that many times as common is as close as a typo.
+_RARE_TYPO_DOCUMENTS = 2
+_COMMON_SPELLING_RATIO = 20
 
 
 class VocabularyCounts:
@@ -352,8 +356,10 @@ class Vocabulary:
         """The corpus word that a typo of an ordinary word stands for ("nuetron" -> "neutron",
         "blod" -> "blood"), or None.
 
-        Only a word that neither the corpus nor English uses is a typo: "cello" in a corpus
-        about cells is a question about something else, and must stay unknown."""
+        Only a word that English does not use is a typo: "cello" in a corpus about cells is a
+        question about something else, and must stay unknown. Nor is a word the corpus uses,
+        unless it is a rare one that no article writes as a name (a typo in a scraped page: "blod"
+        in one article of 1,678) with a spelling _COMMON_SPELLING_RATIO times as common."""
         word = word.lower()
         if word in self._corrections:
             return self._corrections[word]
@@ -362,15 +368,20 @@ class Vocabulary:
         found: str | None = None
         limit = next((edits for length, edits in _WORD_TYPO_EDITS if len(word) >= length), 0)
         # A word the corpus uses in another form ("inaugurate": inaugurated) is no typo either.
-        unknown = word not in self.words and not self._df.get(stem(word))
-        if limit and unknown and word not in english_words():
+        documents = self._df.get(stem(word), 0)
+        unknown = word not in self.words and not documents
+        rare = documents <= _RARE_TYPO_DOCUMENTS and word not in self.proper_nouns
+        if limit and (unknown or rare) and word not in english_words():
+            common = 0 if unknown else _COMMON_SPELLING_RATIO * max(documents, 1)
             candidates = [
-                (distance, -self._df.get(stem(candidate), 0), candidate)
+                (distance, -frequency, candidate)
                 for candidate, distance, _ in process.extract(
                     word, self._word_list, scorer=OSA.distance, score_cutoff=limit, limit=None
                 )
                 # Two edits only after the same first letter: fewer words are that close.
-                if distance <= 1 or candidate[0] == word[0]
+                if (distance <= 1 or candidate[0] == word[0])
+                and candidate != word
+                and (frequency := self._df.get(stem(candidate), 0)) >= common
             ]
             found = min(candidates)[2] if candidates else None
         self._corrections[word] = found
@@ -392,8 +403,12 @@ class Vocabulary:
             ending = possessive.group() if possessive else ""
             word = token[: len(token) - len(ending)]
             lower = word.lower()
-            if lower in self.words or lower in STOPWORDS:
+            if lower in STOPWORDS:
                 return token
+            if lower in self.words:  # a rare typo of a common word, or as written
+                if (fixed := self.correction(lower)) is None:
+                    return token
+                return (fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed) + ending
             # A name's spellings, or the ordinary word it is a typo of ("thrid": third, not
             # Thread): the fewest edits away, then the spelling the corpus uses most.
             spellings = self.variants(lower)
