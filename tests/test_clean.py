@@ -63,6 +63,27 @@ def test_title_falls_back_to_the_first_sentence() -> None:
     assert article.title.endswith("…")
 
 
+@pytest.mark.parametrize("title", ["Acid", "Mahatma Gandhi", "Cell (biology)", "Chemical bond"])
+def test_a_short_first_line_set_apart_is_the_title(title: str) -> None:
+    """An encyclopedia's one- or two-word title ("Acid") was dropped as too short for a headline,
+    and the first sentence, cut at 90 characters, was shown in its place."""
+    subject = title.split(" (")[0].split()[-1].lower()
+    article = clean_article(
+        f"{title}\n\nThe {subject} is the subject of this article, and much is known of it.\n\n"
+        "It has been studied for centuries by many people."
+    )
+    assert article.title == title
+    assert article.text.startswith(f"The {subject} is the subject")
+
+
+@pytest.mark.parametrize("first", ["U.S", "Dr", "Kathmandu, Aug.18", "Share", "home"])
+def test_a_short_first_line_that_is_no_name_is_not_the_title(first: str) -> None:
+    """What a scrape leaves on a first line (a sentence cut at an abbreviation, a dateline, a
+    widget) is no title: the first sentence is, as before."""
+    article = clean_article(f"{first}\n\nThe senate passed the bill on Tuesday, officials said.")
+    assert article.title == "The senate passed the bill on Tuesday, officials said."
+
+
 def test_quotes_after_a_space_still_end_a_sentence() -> None:
     article = clean_article('She said they "have plans to invade. ”\nHe said "we are ready too. "')
     assert len(article.text.split("\n\n")) == 2

@@ -248,36 +248,3 @@ def test_the_three_places_are_filled_down_to_the_floor_however_far_below_the_bes
     below_floor = _sentence("c", 0, 40, FOLLOWING_FLOOR * threshold - 0.01, 2)
     facts = group_facts([best, weaker, below_floor], threshold=threshold, max_facts=3)
     assert [fact.lead for fact in facts] == [best, weaker]
-
-
-def test_a_follow_up_prefers_what_the_last_answer_did_not_quote_and_the_words_typed() -> None:
-    """A follow-up asks for something new: of two sentences alike in every other way, the one the
-    last answer already quoted scores lower, and the one that has the words the user typed in
-    the follow-up ("deny") beats one that has only the words it was completed with."""
-    import numpy as np
-
-    from citedesk.answering.extractive import QueryTerms, Sentence, score_sentences
-    from citedesk.vectorstore.terms import Vocabulary
-
-    vocabulary = Vocabulary(
-        ["Peskov denied the claim.", "Peskov spoke to reporters.", "The Kremlin met."] * 3
-    )
-    vector = np.ones(8) / np.sqrt(8)
-
-    def sentence(text: str) -> Sentence:
-        return Sentence("a", 0, len(text), text, chunk_rank=0, vector=vector)
-
-    quoted, fresh = sentence("Peskov spoke to reporters."), sentence("Peskov spoke, reporters.")
-    terms = QueryTerms("what did Peskov say?", vocabulary, typed="what did he say?")
-    score_sentences(
-        [quoted, fresh], vector, terms, previous_quotes=["Peskov spoke to reporters. More."]
-    )
-    assert quoted.features["previous_quote"] == 1.0 and fresh.features["previous_quote"] == 0.0
-    assert fresh.score > quoted.score
-
-    typed, completed = sentence("Peskov denied the claim."), sentence("Peskov met the Kremlin.")
-    terms = QueryTerms("what did Peskov deny?", vocabulary, typed="what did he deny?")
-    score_sentences([typed, completed], vector, terms)
-    assert typed.features["lexical_followup"] > completed.features["lexical_followup"] == 0.0
-    standalone = QueryTerms("what did Peskov deny?", vocabulary)
-    assert standalone.typed_coverage({"peskov", "deni"}) == 0.0

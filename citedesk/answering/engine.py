@@ -138,14 +138,7 @@ class AnswerEngine:
         read: dict[str, ArticleRecord] = {}
         return Evidence(
             resolved=resolved,
-            ranked=self._rank(
-                resolved,
-                frame,
-                context_articles=context,
-                read=read,
-                typed=tidied if resolved != tidied else None,
-                previous_quotes=history[-1].quotes if history else (),
-            ),
+            ranked=self._rank(resolved, frame, context_articles=context, read=read),
             # A name no article mentions in any spelling cannot be answered about.
             unknown_names=vocabulary.unknown_names(resolved),
             read_articles=read,
@@ -167,16 +160,12 @@ class AnswerEngine:
         *,
         context_articles: Sequence[str] = (),
         read: dict[str, ArticleRecord] | None = None,
-        typed: str | None = None,
-        previous_quotes: Sequence[str] = (),
     ) -> list[Sentence]:
         """Every candidate sentence for a (standalone) question, best first.
 
         `context_articles` are the articles the conversation's last answer quoted: their
         sentences are candidates too, and carry that as evidence. The articles read from the
-        store on the way (not from the cache) are added to `read`. `typed` is what the user typed
-        when `question` is a follow-up completed from the conversation; `previous_quotes` are what
-        the last answer quoted.
+        store on the way (not from the cache) are added to `read`.
         """
         frame = frame or TimeFrame()
         # evidence() refreshed the retriever before resolving, and retrieve() checks again.
@@ -206,7 +195,7 @@ class AnswerEngine:
         sentences = self._candidate_sentences(results, articles)
         if not sentences:
             return []
-        terms = QueryTerms(question, vocabulary, typed)
+        terms = QueryTerms(question, vocabulary)
         score_sentences(
             sentences,
             query_vector,
@@ -217,7 +206,6 @@ class AnswerEngine:
                 for article_id in articles
             },
             frame,
-            previous_quotes,
         )
 
         def order(sentence: Sentence) -> tuple[float, ...]:

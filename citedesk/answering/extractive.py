@@ -23,12 +23,7 @@ Every sentence of the retrieved chunks is a candidate. Each gets a few measured 
 - `date_match`: whether the sentence is from an article about the day the question names
   ("on Tuesday", "yesterday"), by publication date and the weekday it mentions;
 - `previous_article`: whether the conversation's last answer quoted the sentence's article (a
-  follow-up is most likely about the same story);
-- `previous_quote`: whether the last answer already quoted the sentence (a follow-up asks for
-  something new: "and who are expected to accompany him?" is not answered by what was just said);
-- `lexical_followup`: in a follow-up completed from the conversation, the `lexical` share over
-  the words the user typed in it ("deny" in "what did he deny?"), not those it was completed
-  with; 0 for a question asked on its own.
+  follow-up is most likely about the same story).
 
 A logistic model turns them into the probability that the sentence answers the question. Its
 weights and the abstention threshold are fitted on the dev split only (`python -m eval.fit`,
@@ -64,8 +59,6 @@ FEATURES = (
     "dense_context",
     "article_coverage",
     "date_match",
-    "previous_quote",
-    "lexical_followup",
 )
 # Further quotes must score at least this share of the abstention threshold (the threshold
 # decides whether to answer at all). No closeness to the best one is asked of them: the best
@@ -130,13 +123,10 @@ class QueryTerms:
     any sentence: they are left out of coverage and measured on their own (`unknown_share`).
     """
 
-    def __init__(self, question: str, vocabulary: Vocabulary, typed: str | None = None) -> None:
+    def __init__(self, question: str, vocabulary: Vocabulary) -> None:
         self.question = question
         self.groups: list[tuple[set[str], float]] = []
         self.asked: list[tuple[set[str], float]] = []  # the groups that are not names
-        # A follow-up completed from the conversation: the groups of the words the user typed.
-        self.typed: list[tuple[set[str], float]] = []
-        typed_stems = set(content_stems(typed)) if typed is not None else set()
         unknown = 0.0
         seen: set[str] = set()
         for word in words(question):
@@ -156,8 +146,6 @@ class QueryTerms:
             self.groups.append((spellings, weight))
             if word not in vocabulary.proper_nouns and not variants:
                 self.asked.append((spellings, weight))
-            if stems[0] in typed_stems or stem(word) in typed_stems:
-                self.typed.append((spellings, weight))
         self.total = sum(weight for _, weight in self.groups)
         self.unknown_share = unknown / (unknown + self.total) if unknown + self.total else 0.0
 
@@ -174,10 +162,6 @@ class QueryTerms:
     def asked_coverage(self, stems: Collection[str]) -> float:
         """The same over the words that are not names: what the question asks about them."""
         return _share(self.asked or self.groups, set(stems))
-
-    def typed_coverage(self, stems: Collection[str]) -> float:
-        """The same over the words the user typed in a follow-up; 0 for a standalone question."""
-        return _share(self.typed, set(stems))
 
 
 def _share(groups: list[tuple[set[str], float]], present: set[str]) -> float:
@@ -340,7 +324,6 @@ def score_sentences(
     context_articles: Collection[str] = (),
     article_stems: Mapping[str, Collection[str]] | None = None,
     frame: TimeFrame | None = None,
-    previous_quotes: Sequence[str] = (),
 ) -> None:
     """Measure each sentence's features and score it.
 
@@ -393,8 +376,6 @@ def score_sentences(
                 frame is not None
                 and frame.matches(sentence.published, f"{sentence.context} {sentence.text}")
             ),
-            "previous_quote": float(any(sentence.text in quote for quote in previous_quotes)),
-            "lexical_followup": terms.typed_coverage(stems),
         }
     # How far each sentence is from this question's best: scales differ between questions.
     best_dense = max(s.features["dense"] for s in sentences)

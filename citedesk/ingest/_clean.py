@@ -275,7 +275,7 @@ def clean_article(raw: str, *, title_hint: str | None = None) -> CleanArticle:
         )
     text = "\n\n".join(kept)
     if title is None:
-        title = _title_from_text(text)
+        title = _short_title(raw) or _title_from_text(text)
     return CleanArticle(title=title, text=text, outlet=outlet, published=published)
 
 
@@ -413,6 +413,26 @@ def _reads_as_headline(sentence: str) -> bool:
     return len(long_words) >= _HEADLINE_MIN_WORDS and capitalised >= _HEADLINE_SHARE * len(
         long_words
     )
+
+
+# A title of a word or two on a file's first line, set apart by a blank line ("Acid", "Mahatma
+# Gandhi", "Cell (biology)"): too short to tell from a page's furniture by length, so it must read
+# as a name (a capital, letters only: no abbreviation like "U.S" or "Dr", no dateline like
+# "Kathmandu, Aug.18") and name what the text then talks about ("Share" or "Menu" does not).
+_SHORT_TITLE = re.compile(r"[A-Z][A-Za-z'’-]{2,}(?: (?:[A-Za-z][A-Za-z'’-]*|\([a-z][a-z ]*\)))?")
+_SHORT_TITLE_SUBJECT_CHARS = 1000
+
+
+def _short_title(raw: str) -> str | None:
+    """A file's first line as its title when it is a short name, followed by a blank line, with a
+    word that the text's opening uses ("Mahatma Gandhi": "Mohandas Karamchand Gandhi ...")."""
+    first, _, rest = raw.lstrip().partition("\n")
+    first = first.strip()
+    if not _SHORT_TITLE.fullmatch(first) or not rest.startswith(("\n", "\r\n")):
+        return None
+    opening = {word.lower() for word in _words(rest[:_SHORT_TITLE_SUBJECT_CHARS])}
+    named = [word.lower() for word in _words(first.split("(")[0])]
+    return first if any(word in opening for word in named) else None
 
 
 def _title_from_text(text: str) -> str:

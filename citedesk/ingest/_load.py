@@ -17,7 +17,7 @@ from citedesk.sources import SUPPORTED_SUFFIXES
 # Cleaning's version, as reports show it (benchmarks/cleaning_check.py). It is not part of the
 # content hash: the hash covers the cleaned title, text, outlet and date themselves, so a cleaning
 # change replaces just the articles whose cleaned text it changes.
-CLEANING_VERSION = "clean-6"
+CLEANING_VERSION = "clean-7"
 # Part of every content hash: a change to sentence splitting or chunking changes the chunks of an
 # article whose text is the same, so it must re-ingest every article. (The value still names the
 # cleaning version it began with: a new string would re-embed every store for no change.)
