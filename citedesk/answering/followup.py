@@ -55,7 +55,8 @@ _NOT_PERSON_HEADS = {
     "university",
 }  # fmt: skip
 _OTHER_ONE = re.compile(r"\bthe other (?:one|person|guy|man|woman|official|side)\b", re.IGNORECASE)
-_ASKS_WHO = re.compile(r"\s*(and\s+)?(who(se|m)?|which)\b", re.IGNORECASE)
+# A question that asks the answer to name someone or something: "he" then points at the answer.
+_ASKS_FOR_A_NAME = re.compile(r"\s*(and\s+)?(who(se|m)?|which)\b", re.IGNORECASE)
 
 
 def _names(quote: str, proper: Collection[str] = ()) -> list[tuple[str, int, int]]:
@@ -114,8 +115,8 @@ def _subject(turn: Turn, proper: Collection[str]) -> str | None:
     """The person a question was about ("When did Gandhi go to London?" -> Gandhi).
 
     A question that asked who someone is points "he" at its answer ("Who is the Kremlin
-    spokesman?" -> the person the answer names), unless it was only a name ("Who was Vece
-    Paes?"): then "he" is that person still.
+    spokesman?" or "Which former Arizona sheriff did Trump pardon?" -> the person the answer
+    names), unless it was only a name ("Who was Vece Paes?"): then "he" is that person still.
     """
     tokens = turn.resolved_question.lower().split()
 
@@ -142,7 +143,7 @@ def _subject(turn: Turn, proper: Collection[str]) -> str | None:
     texts = [*turn.quotes, turn.resolved_question]
     names = [re.sub(r"['’]s$", "", name) for name in names]
     names.sort(key=lambda name: _person(name, texts) is None)
-    if _ASKS_WHO.match(turn.question):
+    if _ASKS_FOR_A_NAME.match(turn.question):
         name_stems = _stems(names[0])
         return names[0] if set(content_stems(turn.resolved_question)) <= name_stems else None
     return names[0]
