@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection, Sequence
 
 from citedesk.answering.models import Turn
-from citedesk.vectorstore.terms import content_stems, stem
+from citedesk.vectorstore.terms import content_stems, stem, without_possessive
 
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers)\b", re.IGNORECASE)
 # "they" is seldom one person: the newspapers, the Republicans, the US. The last question goes
@@ -141,7 +141,7 @@ def _subject(turn: Turn, proper: Collection[str]) -> str | None:
     # a one-word name that may be a company or a place ("Why did Twitter suspend Roger Stone's
     # account?" then "who else did he go after?").
     texts = [*turn.quotes, turn.resolved_question]
-    names = [re.sub(r"['’]s$", "", name) for name in names]
+    names = [without_possessive(name) for name in names]
     names.sort(key=lambda name: _person(name, texts) is None)
     if _ASKS_FOR_A_NAME.match(turn.question):
         name_stems = _stems(names[0])

@@ -106,6 +106,11 @@ def english_words() -> WordList:
     return WordList(re.findall(rb'"([a-z]+)":', gzip.decompress(data.read_bytes())))
 
 
+def without_possessive(word: str) -> str:
+    """The word without a possessive ending ("Stone's" -> "Stone")."""
+    return _POSSESSIVE.sub("", word)
+
+
 def words(text: str) -> list[str]:
     """Return lower-case word tokens without possessive endings."""
     found = []
@@ -405,13 +410,10 @@ class Vocabulary:
             lower = word.lower()
             if lower in STOPWORDS:
                 return token
-            if lower in self.words:  # a rare typo of a common word, or as written
-                if (fixed := self.correction(lower)) is None:
-                    return token
-                return (fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed) + ending
             # A name's spellings, or the ordinary word it is a typo of ("thrid": third, not
-            # Thread): the fewest edits away, then the spelling the corpus uses most.
-            spellings = self.variants(lower)
+            # Thread): the fewest edits away, then the spelling the corpus uses most. A word the
+            # corpus uses has no other spellings, only a correction if it is a rare typo.
+            spellings = [] if lower in self.words else self.variants(lower)
             if (fixed := self.correction(lower)) is not None:
                 spellings.append(fixed)
             if not spellings:
