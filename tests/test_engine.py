@@ -76,13 +76,25 @@ def test_other_spellings_of_names_find_the_passage(
     assert any(expected in c.quote for c in answer.citations)
 
 
-def test_same_fact_in_two_articles_is_cited_together(engine: AnswerEngine) -> None:
-    answer = engine.ask(
-        "What will the transatlantic powers discuss about deterring Russian aggression?"
-    )
-    first_line = answer.answer.split("\n\n")[0]
-    assert "[1][2] (2 articles report this)" in first_line
+def test_same_fact_in_two_articles_is_cited_together_where_there_is_room(
+    engine: AnswerEngine,
+) -> None:
+    """Two sample articles report the same statement: kept together as one fact. The answer
+    gives its three places to three facts (this question has them); an answer with room left
+    cites the second report beside the first."""
+    from citedesk.answering.extractive import group_facts
+
+    question = "What will the transatlantic powers discuss about deterring Russian aggression?"
+    evidence = engine.evidence(engine.check_question(question))
+    facts = group_facts(evidence.ranked, threshold=engine.threshold, max_facts=1)
+    assert facts[0].corroborating
+    assert facts[0].corroborating[0].article_id != facts[0].lead.article_id
+    ids = {s.article_id for s in (facts[0].lead, *facts[0].corroborating)}
+    fresh = dict(engine.store.articles_by_id(ids))
+    answer = engine._compose(question, question, facts, fresh)  # type: ignore[arg-type]
+    assert "[1][2] (2 articles report this)" in answer.answer
     assert answer.citations[0].article_id != answer.citations[1].article_id
+    assert len(engine.ask(question).citations) == 3
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t "])
@@ -200,6 +212,19 @@ def test_one_article_s_close_sentences_are_two_facts_another_article_s_the_same(
     facts = group_facts([lead, close, elsewhere], threshold=0.5, max_facts=3)
     assert [fact.lead for fact in facts] == [lead, close]
     assert facts[0].corroborating == [elsewhere]
+
+
+def test_another_article_s_report_of_a_chosen_fact_takes_no_place_from_a_new_fact() -> None:
+    """The same story run by two outlets: its second copy is kept as a corroboration, and the
+    three places still go to three facts (before, the copy took the third fact's place)."""
+    from citedesk.answering.extractive import group_facts
+
+    lead = _sentence("a", 0, 40, 0.99, 0)
+    copy = _sentence("b", 0, 40, 0.98, 0)  # the lead's direction: the same fact, elsewhere
+    second, third = _sentence("c", 0, 40, 0.97, 1), _sentence("d", 0, 40, 0.96, 2)
+    facts = group_facts([lead, copy, second, third], threshold=0.5, max_facts=3)
+    assert [fact.lead for fact in facts] == [lead, second, third]
+    assert facts[0].corroborating == [copy]
 
 
 def test_a_chunk_found_by_both_retrievers_is_fused_once_with_both_ranks(

@@ -395,17 +395,18 @@ def _read_with(query: np.ndarray, vector: np.ndarray, previous: np.ndarray | Non
 
 
 def group_facts(ranked: Sequence[Sentence], *, threshold: float, max_facts: int) -> list[Fact]:
-    """Group the best sentences into facts, at most `max_facts` quotes in all (none below
-    FOLLOWING_FLOOR of the threshold).
+    """Group the best sentences into at most `max_facts` facts (none below FOLLOWING_FLOOR of
+    the threshold).
 
-    Each place goes to the next best sentence: a new fact, or the same fact as reported by
-    another article.
+    Each place goes to the next best sentence that is a new fact. Another article's report of a
+    fact already chosen is kept with it (`corroborating`) and takes no place: the answer quotes
+    it only where the facts leave room. Taking a place, a story that two outlets ran word for
+    word (1,643 scraped articles hold such pairs) filled two of the three places with one fact.
     """
     if not ranked:
         return []
     support = FOLLOWING_FLOOR * threshold
     facts: list[Fact] = []
-    quotes = 0
     for sentence in ranked:
         if sentence.score < support:
             break
@@ -413,17 +414,14 @@ def group_facts(ranked: Sequence[Sentence], *, threshold: float, max_facts: int)
             if beside.continuation is None:
                 beside.continuation = sentence
             continue
-        if quotes >= max_facts:
-            break
         home = _same_fact(facts, sentence)
         if home is None:
-            facts.append(Fact(lead=sentence))
-            quotes += 1
+            if len(facts) < max_facts:
+                facts.append(Fact(lead=sentence))
             continue
         cited = {s.article_id for s in (home.lead, *home.corroborating)}
         if sentence.article_id not in cited and len(home.corroborating) < MAX_CORROBORATING:
             home.corroborating.append(sentence)
-            quotes += 1
     return facts
 
 
