@@ -11,6 +11,9 @@ Every sentence of the retrieved chunks is a candidate. Each gets a few measured 
   about them: "age" in "What is Peskov's age?");
 - `lexical_context`: the same share over the article title, the previous sentence and the
   sentence ("He will then travel to Berlin" after a sentence naming Blinken);
+- `lexical_names`: the same share over the question's names only, in the title, the previous
+  sentence and the sentence: whether the sentence is about whom the question asks ("Manu
+  Bhaker" among athletes' Independence Day posts that share the question's other words);
 - `chunk_rank`: how high hybrid retrieval ranked the sentence's chunk;
 - `unknown_share`: the share of the question's topic words that no article uses at all;
 - `answer_type`: whether the sentence holds the kind of answer asked for (when: a date; how
@@ -59,6 +62,7 @@ FEATURES = (
     "dense_context",
     "article_coverage",
     "date_match",
+    "lexical_names",
 )
 # Further quotes must score at least this share of the abstention threshold (the threshold
 # decides whether to answer at all). No closeness to the best one is asked of them: the best
@@ -127,6 +131,7 @@ class QueryTerms:
         self.question = question
         self.groups: list[tuple[set[str], float]] = []
         self.asked: list[tuple[set[str], float]] = []  # the groups that are not names
+        self.names: list[tuple[set[str], float]] = []  # the groups that are
         unknown = 0.0
         seen: set[str] = set()
         for word in words(question):
@@ -146,6 +151,8 @@ class QueryTerms:
             self.groups.append((spellings, weight))
             if word not in vocabulary.proper_nouns and not variants:
                 self.asked.append((spellings, weight))
+            else:
+                self.names.append((spellings, weight))
         self.total = sum(weight for _, weight in self.groups)
         self.unknown_share = unknown / (unknown + self.total) if unknown + self.total else 0.0
 
@@ -158,6 +165,10 @@ class QueryTerms:
         """Return the IDF-weighted share of question words among these stems (of a sentence,
         or of a whole article)."""
         return _share(self.groups, set(stems))
+
+    def names_coverage(self, stems: Collection[str]) -> float:
+        """The same over the question's names (0 when it names nothing)."""
+        return _share(self.names, set(stems))
 
     def asked_coverage(self, stems: Collection[str]) -> float:
         """The same over the words that are not names: what the question asks about them."""
@@ -364,6 +375,9 @@ def score_sentences(
             "lexical_all": lexical * (1.0 - terms.unknown_share),
             "lexical_asked": terms.asked_coverage(stems),
             "lexical_context": terms.coverage(
+                stems | stems_of(sentence.title) | stems_of(sentence.previous_text)
+            ),
+            "lexical_names": terms.names_coverage(
                 stems | stems_of(sentence.title) | stems_of(sentence.previous_text)
             ),
             "chunk_rank": 1.0 / (1.0 + sentence.chunk_rank),
