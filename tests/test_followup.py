@@ -188,3 +188,66 @@ def test_he_after_a_which_question_is_the_person_in_the_answer() -> None:
     )
     resolved = resolve("what did he claim about Obama?", [last], {"trump", "arizona", "arpaio"})
     assert resolved == "what did Joe Arpaio claim about Obama?"
+
+
+def test_after_a_which_question_he_is_no_one_the_question_named() -> None:
+    """ "Which Trump judicial nominee ...?" is answered by someone the question did not name:
+    before, "he" was Trump, the name nearest the question's words."""
+    last = turn(
+        "Which Trump judicial nominee for Alabama was approved by the committee?",
+        "The committee approved Donald Trump's nomination of Brett Talley, who has never tried a "
+        "case, to a federal judgeship in Alabama.",
+    )
+    assert resolve("has he ever tried a case?", [last], PROPER) == (
+        "has Brett Talley ever tried a case?"
+    )
+
+
+def test_he_and_him_are_the_question_s_person_and_the_answer_s() -> None:
+    """ "Which journalist did Roger Stone attack?" then "what did he call him?": he is Stone, him
+    the journalist the answer names (before: "what did Don Lemon call him?")."""
+    last = turn(
+        "Which journalist did Roger Stone attack on Twitter?",
+        "Roger Stone went after CNN host Don Lemon in a string of tweets.",
+    )
+    assert resolve("and what did he call him?", [last], PROPER) == (
+        "and what did Roger Stone call Don Lemon?"
+    )
+
+
+def test_initials_affiliations_and_titles_are_read_as_news_style_writes_them() -> None:
+    """A middle initial is part of a name ("James A. Scott", not "A Scott"); a party and state in
+    capitals after it is not ("Susan Collins (R-ME)", not "Collins R-ME"); a run that ends in a
+    title is the title ("New York Mayor"), not a person."""
+    scott = turn(
+        "Who ordered the lathi charge in Lahore?",
+        "The police superintendent in Lahore, James A. Scott, ordered the lathi charge.",
+    )
+    assert resolve("when did he die?", [scott], PROPER) == "when did James A Scott die?"
+    collins = turn(
+        "Which Maine senator announced she would vote no?",
+        "Senator Susan Collins (R-ME) announced she would vote no on the bill.",
+    )
+    assert resolve("what did she say?", [collins], PROPER) == "what did Susan Collins say?"
+    mayor = turn(
+        "Who won the governor's race?",
+        "Democrats won the governor's race and the New York Mayor race, as Phil Murphy beat Kim "
+        "Guadagno.",
+    )
+    assert resolve("who did he beat?", [mayor], PROPER) == "who did Phil Murphy beat?"
+
+
+def test_a_name_with_a_particle_is_whole_and_a_first_name_in_the_question_is_no_name() -> None:
+    """ "Bill de Blasio" is one name (before: "York Mayor" from "New York Mayor Bill de Blasio").
+    After "Who is the CEO of Papa John's?", John Schnatter is still "he": the question shares
+    his first name only."""
+    blasio = turn(
+        "Who won the mayor's race?",
+        "Voters re-elected New York Mayor Bill de Blasio, who won in a landslide.",
+    )
+    assert resolve("who did he beat?", [blasio], PROPER) == "who did Bill de Blasio beat?"
+    papa = turn(
+        "Who is the CEO of Papa John's?",
+        "Papa John's founder and CEO John Schnatter blamed the 2012 healthcare law.",
+    )
+    assert resolve("what did he say?", [papa], PROPER) == "what did John Schnatter say?"

@@ -24,6 +24,7 @@ _OTHER_REFERENCE = re.compile(
 )
 _NAME = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*))*")
 _NAME_EDGES = ',.;:?!"“”‘’()'
+_INITIAL = re.compile(r"[A-Z]\.")
 _NAME_NOISE = {
     "the", "in", "on", "at", "last", "but", "and", "for", "mr", "mrs", "ms", "dr",
     # Calendar words are capitalised but name no one.
@@ -40,8 +41,8 @@ _PREPOSITIONS = {
     "toward", "towards", "with", "within", "without",
 }  # fmt: skip
 _ARTICLES = {"the", "a", "an"}
-# Last words of capitalised runs that name an organisation, a place or an event, not a person
-# ("the State Department", "the Federal Republic", "the Security Council").
+# Last words of capitalised runs that name an organisation, a place, an event or a title, not a
+# person ("the State Department", "the Federal Republic", "the Security Council").
 _NOT_PERSON_HEADS = {
     "administration", "agency", "airport", "alliance", "army", "assembly", "association",
     "bank", "board", "bureau", "cabinet", "centre", "center", "church", "city", "club",
@@ -53,10 +54,47 @@ _NOT_PERSON_HEADS = {
     "post", "province", "region", "republic", "school", "senate", "service", "society",
     "stadium", "state", "states", "street", "team", "times", "treaty", "tribunal", "union",
     "university",
+    # A run that ends in a title is the title ("New York Mayor", "Foreign Minister"), the
+    # person's name comes after it.
+    "ambassador", "attorney", "captain", "chairman", "chancellor", "chief", "coach",
+    "commissioner", "director", "envoy", "general", "governor", "judge", "king", "leader",
+    "mayor", "minister", "pope", "president", "prince", "queen", "secretary", "senator",
+    "sheriff", "speaker", "spokesman", "spokesperson", "spokeswoman",
 }  # fmt: skip
 _OTHER_ONE = re.compile(r"\bthe other (?:one|person|guy|man|woman|official|side)\b", re.IGNORECASE)
 # A question that asks the answer to name someone or something: "he" then points at the answer.
 _ASKS_FOR_A_NAME = re.compile(r"\s*(and\s+)?(who(se|m)?|which)\b", re.IGNORECASE)
+
+
+# Lower-case words inside a name: "Bill de Blasio", "Ursula von der Leyen", "Vasco da Gama".
+_NAME_PARTICLES = {
+    "al",
+    "bin",
+    "da",
+    "de",
+    "del",
+    "della",
+    "der",
+    "di",
+    "du",
+    "la",
+    "le",
+    "van",
+    "von",
+}
+
+
+def _particle_in_a_name(tokens: Sequence[str], index: int) -> bool:
+    """A particle between capitalised words of one name (not at a run's start)."""
+    return (
+        0 < index < len(tokens) - 1
+        and tokens[index] in _NAME_PARTICLES
+        and bool(_NAME.fullmatch(tokens[index - 1].strip(_NAME_EDGES)))
+        and bool(
+            _NAME.fullmatch(tokens[index + 1].strip(_NAME_EDGES))
+            or _particle_in_a_name(tokens, index + 1)
+        )
+    )
 
 
 def _names(quote: str, proper: Collection[str] = ()) -> list[tuple[str, int, int]]:
@@ -72,9 +110,12 @@ def _names(quote: str, proper: Collection[str] = ()) -> list[tuple[str, int, int
             index += 1
             continue
         start = index
-        while index < len(tokens) and _NAME.fullmatch(tokens[index].strip(_NAME_EDGES)):
+        while index < len(tokens) and (
+            _NAME.fullmatch(tokens[index].strip(_NAME_EDGES)) or _particle_in_a_name(tokens, index)
+        ):
             index += 1
-            if tokens[index - 1][-1:] in ",.;:?!":
+            # A full stop ends a run, but not an initial's ("James A. Scott").
+            if tokens[index - 1][-1:] in ",.;:?!" and not _INITIAL.fullmatch(tokens[index - 1]):
                 break
         words = [token.strip(_NAME_EDGES) for token in tokens[start:index]]
         # A lone capitalised first word is just a sentence start ("Prior to ..."); a run of
@@ -103,10 +144,20 @@ def _person(name: str, quotes: Sequence[str]) -> str | None:
     the answer also gives it as a full name ("Dmitry Peskov").
     """
     words = name.split()
+    # An affiliation in capitals after a name is not part of it ("Susan Collins (R-ME)").
+    if not name.isupper():
+        while len(words) > 1 and words[-1].isupper() and len(words[-1]) > 1:
+            words.pop()
+        name = " ".join(words)
     if name.isupper() or words[-1].lower() in _NOT_PERSON_HEADS:
         return None
     if len(words) >= 2:
-        return " ".join(words[-2:])
+        # A middle initial or a particle goes with the name ("James A. Scott", not "A Scott";
+        # "Bill de Blasio").
+        first = len(words) - 2
+        while first > 0 and (len(words[first].rstrip(".")) == 1 or words[first] in _NAME_PARTICLES):
+            first -= 1
+        return " ".join(words[first:])
     full_name = re.compile(rf"\b[A-Z][\w'’.-]+\s+{re.escape(name)}\b")
     return name if any(full_name.search(quote) for quote in quotes) else None
 
@@ -118,6 +169,15 @@ def _subject(turn: Turn, proper: Collection[str]) -> str | None:
     spokesman?" or "Which former Arizona sheriff did Trump pardon?" -> the person the answer
     names), unless it was only a name ("Who was Vece Paes?"): then "he" is that person still.
     """
+    named = _named_in_question(turn, proper)
+    if named is None or not _ASKS_FOR_A_NAME.match(turn.question):
+        return named
+    return named if set(content_stems(turn.resolved_question)) <= _stems(named) else None
+
+
+def _named_in_question(turn: Turn, proper: Collection[str]) -> str | None:
+    """The person a question names as its subject ("Which journalist did Roger Stone attack?"
+    -> Roger Stone), whatever it asks."""
     tokens = turn.resolved_question.lower().split()
 
     def after_preposition(start: int) -> bool:
@@ -143,9 +203,6 @@ def _subject(turn: Turn, proper: Collection[str]) -> str | None:
     texts = [*turn.quotes, turn.resolved_question]
     names = [without_possessive(name) for name in names]
     names.sort(key=lambda name: _person(name, texts) is None)
-    if _ASKS_FOR_A_NAME.match(turn.question):
-        name_stems = _stems(names[0])
-        return names[0] if set(content_stems(turn.resolved_question)) <= name_stems else None
     return names[0]
 
 
@@ -179,6 +236,7 @@ def _focus_name(turn: Turn, proper: Collection[str] = (), pronoun: str | None = 
 
     `pronoun` ("he" or "she") skips a person the answer refers to with the other one."""
     asked = set(content_stems(turn.resolved_question))
+    asks_for_a_name = bool(_ASKS_FOR_A_NAME.match(turn.question))
     best: tuple[float, str] | None = None
     quotes = turn.quotes[:2]
     for rank, quote in enumerate(quotes):
@@ -196,6 +254,11 @@ def _focus_name(turn: Turn, proper: Collection[str] = (), pronoun: str | None = 
             # People have two-word names, and the question's own words are not the answer.
             score = near + (len(person.split()) >= 2) - 0.1 * rank
             if person_stems & asked:
+                # After "Which Trump nominee ...?" the answer is someone the question did not
+                # name: Trump is not "he" (a first name is no name: "Papa John's" is not John
+                # Schnatter).
+                if asks_for_a_name and stem(person.split()[-1].lower()) in asked:
+                    continue
                 score -= 1
             if best is None or score > best[0]:
                 best = (score, person)
@@ -242,6 +305,37 @@ def _last_asked(history: Sequence[Turn]) -> str:
     return f"{last.question} {standalone}"
 
 
+_SUBJECT_PRONOUN = re.compile(r"\b(he|she)\b", re.IGNORECASE)
+# "him", or "her" where it is no possessive: last, or before a preposition or a particle.
+_OBJECT_PRONOUN = re.compile(
+    r"\b(him|her)\b(?=\s*(?:[?.!,;]|$|about|after|at|back|before|for|from|in|on|to|with))",
+    re.IGNORECASE,
+)
+
+
+def _two_people(question: str, last: Turn, proper: Collection[str]) -> str | None:
+    """After a question that asked for a name ("Which journalist did Roger Stone attack?"), a
+    follow-up with two people in it ("what did he call him?") has the question's person as its
+    subject and the answer's as its object: "what did Roger Stone call Don Lemon?". None when
+    the follow-up is not of that shape or either person is not found."""
+    subject, obj = _SUBJECT_PRONOUN.search(question), _OBJECT_PRONOUN.search(question)
+    if subject is None or obj is None or obj.start() < subject.start():
+        return None
+    if not _ASKS_FOR_A_NAME.match(last.question):
+        return None
+    asker = _named_in_question(last, proper)
+    answer = _focus_name(last, proper)
+    if asker is None or answer is None or _stems(asker) & _stems(answer):
+        return None
+    return (
+        question[: subject.start()]
+        + asker
+        + question[subject.end() : obj.start()]
+        + answer
+        + question[obj.end() :]
+    )
+
+
 def resolve(question: str, history: Sequence[Turn], proper: Collection[str] = ()) -> str:
     """Return the question made standalone using the last turn, or the question as it is.
 
@@ -255,7 +349,9 @@ def resolve(question: str, history: Sequence[Turn], proper: Collection[str] = ()
         return _OTHER_ONE.sub(other, question, count=1)
     # "they", "it", "there", "what about...": the last question is what they point at.
     refers = _PLURAL_PRONOUN.search(question) or _OTHER_REFERENCE.search(question)
-    if found := _PERSON_PRONOUN.search(question):
+    if (pair := _two_people(question, last, proper)) is not None:
+        resolved = pair
+    elif found := _PERSON_PRONOUN.search(question):
         gender = _GENDER.get(found.group(1).lower())
         name = _subject(last, proper) or _focus_name(last, proper, gender)
         if name:
