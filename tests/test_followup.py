@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from citedesk.answering.followup import resolve
 from citedesk.answering.models import Turn
 
@@ -215,39 +217,48 @@ def test_he_and_him_are_the_question_s_person_and_the_answer_s() -> None:
     )
 
 
-def test_initials_affiliations_and_titles_are_read_as_news_style_writes_them() -> None:
-    """A middle initial is part of a name ("James A. Scott", not "A Scott"); a party and state in
-    capitals after it is not ("Susan Collins (R-ME)", not "Collins R-ME"); a run that ends in a
-    title is the title ("New York Mayor"), not a person."""
-    scott = turn(
-        "Who ordered the lathi charge in Lahore?",
-        "The police superintendent in Lahore, James A. Scott, ordered the lathi charge.",
-    )
-    assert resolve("when did he die?", [scott], PROPER) == "when did James A Scott die?"
-    collins = turn(
-        "Which Maine senator announced she would vote no?",
-        "Senator Susan Collins (R-ME) announced she would vote no on the bill.",
-    )
-    assert resolve("what did she say?", [collins], PROPER) == "what did Susan Collins say?"
-    mayor = turn(
-        "Who won the governor's race?",
-        "Democrats won the governor's race and the New York Mayor race, as Phil Murphy beat Kim "
-        "Guadagno.",
-    )
-    assert resolve("who did he beat?", [mayor], PROPER) == "who did Phil Murphy beat?"
-
-
-def test_a_name_with_a_particle_is_whole_and_a_first_name_in_the_question_is_no_name() -> None:
-    """ "Bill de Blasio" is one name (before: "York Mayor" from "New York Mayor Bill de Blasio").
-    After "Who is the CEO of Papa John's?", John Schnatter is still "he": the question shares
-    his first name only."""
-    blasio = turn(
-        "Who won the mayor's race?",
-        "Voters re-elected New York Mayor Bill de Blasio, who won in a landslide.",
-    )
-    assert resolve("who did he beat?", [blasio], PROPER) == "who did Bill de Blasio beat?"
-    papa = turn(
-        "Who is the CEO of Papa John's?",
-        "Papa John's founder and CEO John Schnatter blamed the 2012 healthcare law.",
-    )
-    assert resolve("what did he say?", [papa], PROPER) == "what did John Schnatter say?"
+@pytest.mark.parametrize(
+    ("question", "quote", "follow_up", "resolved"),
+    [
+        pytest.param(
+            "Who ordered the lathi charge in Lahore?",
+            "The police superintendent in Lahore, James A. Scott, ordered the lathi charge.",
+            "when did he die?",
+            "when did James A Scott die?",
+            id="a middle initial is part of a name (not A Scott)",
+        ),
+        pytest.param(
+            "Which Maine senator announced she would vote no?",
+            "Senator Susan Collins (R-ME) announced she would vote no on the bill.",
+            "what did she say?",
+            "what did Susan Collins say?",
+            id="capitals after a name are an affiliation (not Collins R-ME)",
+        ),
+        pytest.param(
+            "Who won the governor's race?",
+            "Democrats won the governor's race and the New York Mayor race, as Phil Murphy beat "
+            "Kim Guadagno.",
+            "who did he beat?",
+            "who did Phil Murphy beat?",
+            id="a run that ends in a title is no person (not York Mayor)",
+        ),
+        pytest.param(
+            "Who won the mayor's race?",
+            "Voters re-elected New York Mayor Bill de Blasio, who won in a landslide.",
+            "who did he beat?",
+            "who did Bill de Blasio beat?",
+            id="a particle is part of a name",
+        ),
+        pytest.param(
+            "Who is the CEO of Papa John's?",
+            "Papa John's founder and CEO John Schnatter blamed the 2012 healthcare law.",
+            "what did he say?",
+            "what did John Schnatter say?",
+            id="a first name in the question does not name the answer",
+        ),
+    ],
+)
+def test_names_are_read_as_news_style_writes_them(
+    question: str, quote: str, follow_up: str, resolved: str
+) -> None:
+    assert resolve(follow_up, [turn(question, quote)], PROPER) == resolved

@@ -68,20 +68,8 @@ _ASKS_FOR_A_NAME = re.compile(r"\s*(and\s+)?(who(se|m)?|which)\b", re.IGNORECASE
 
 # Lower-case words inside a name: "Bill de Blasio", "Ursula von der Leyen", "Vasco da Gama".
 _NAME_PARTICLES = {
-    "al",
-    "bin",
-    "da",
-    "de",
-    "del",
-    "della",
-    "der",
-    "di",
-    "du",
-    "la",
-    "le",
-    "van",
-    "von",
-}
+    "al", "bin", "da", "de", "del", "della", "der", "di", "du", "la", "le", "van", "von",
+}  # fmt: skip
 
 
 def _particle_in_a_name(tokens: Sequence[str], index: int) -> bool:
