@@ -367,6 +367,8 @@ def score_sentences(
     }
     for sentence in sentences:
         stems = stems_of(sentence.text)
+        # What a reader has in mind at this sentence: the title, the sentence before, this one.
+        in_context = stems | stems_of(sentence.title) | stems_of(sentence.previous_text)
         lexical = terms.coverage(stems)
         sentence.features = {
             "dense": float(np.dot(query_vector, sentence.vector)),
@@ -374,12 +376,8 @@ def score_sentences(
             "lexical": lexical,
             "lexical_all": lexical * (1.0 - terms.unknown_share),
             "lexical_asked": terms.asked_coverage(stems),
-            "lexical_context": terms.coverage(
-                stems | stems_of(sentence.title) | stems_of(sentence.previous_text)
-            ),
-            "lexical_names": terms.names_coverage(
-                stems | stems_of(sentence.title) | stems_of(sentence.previous_text)
-            ),
+            "lexical_context": terms.coverage(in_context),
+            "lexical_names": terms.names_coverage(in_context),
             "chunk_rank": 1.0 / (1.0 + sentence.chunk_rank),
             "unknown_share": terms.unknown_share,
             "answer_type": answer_type_match(terms.question, sentence.text),

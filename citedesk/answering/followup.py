@@ -131,13 +131,14 @@ def _person(name: str, quotes: Sequence[str]) -> str | None:
     Department") names none. One word ("Peskov", not "Kiev" or "Olympic") is a person only if
     the answer also gives it as a full name ("Dmitry Peskov").
     """
+    if name.isupper():
+        return None
     words = name.split()
     # An affiliation in capitals after a name is not part of it ("Susan Collins (R-ME)").
-    if not name.isupper():
-        while len(words) > 1 and words[-1].isupper() and len(words[-1]) > 1:
-            words.pop()
-        name = " ".join(words)
-    if name.isupper() or words[-1].lower() in _NOT_PERSON_HEADS:
+    while len(words) > 1 and words[-1].isupper() and len(words[-1]) > 1:
+        words.pop()
+    name = " ".join(words)
+    if words[-1].lower() in _NOT_PERSON_HEADS:
         return None
     if len(words) >= 2:
         # A middle initial or a particle goes with the name ("James A. Scott", not "A Scott";

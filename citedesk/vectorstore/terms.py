@@ -149,7 +149,7 @@ def name_pairs(text: str) -> list[str]:
     """Neighbouring words of the capitalised runs in a text, as "first second" in lower case."""
     found = []
     for run in _NAME_RUN.finditer(text):
-        names = [_POSSESSIVE.sub("", word).lower() for word in run.group().split()]
+        names = [without_possessive(word).lower() for word in run.group().split()]
         found += [
             f"{first} {second}"
             for first, second in itertools.pairwise(names)
@@ -429,7 +429,7 @@ class Vocabulary:
         """A capitalised run with each neighbouring pair the corpus never writes replaced by the
         nearest pair it does write, if one is near in both words."""
         typed = match.group().split()
-        names = [_POSSESSIVE.sub("", word).lower() for word in typed]
+        names = [without_possessive(word).lower() for word in typed]
         for index in range(len(names) - 1):
             first, second = names[index], names[index + 1]
             if first in STOPWORDS or second in STOPWORDS or len(first) + len(second) < 7:
@@ -522,7 +522,7 @@ class Vocabulary:
             if run:
                 # The head (last word) decides: "Emmanuel Macron" -> Macron, "FIFA World Cup" ->
                 # Cup. Each part of a hyphenated head counts on its own ("Lavrov-Birbock").
-                head = _POSSESSIVE.sub("", run[-1]).lower()
+                head = without_possessive(run[-1]).lower()
                 parts = [part for part in head.split("-") if len(part) > 1]
                 known = self._is_known(head) or all(self._is_known(part) for part in parts)
                 if parts and not known:
