@@ -145,13 +145,20 @@ def summary_table(reports: dict[tuple[str, str], EvalReport]) -> str:
     """One row per split and store, with the drop from the questions' articles alone."""
     lines = [
         "## Summary\n",
-        "| split | store | hit rate | MRR | abstain accuracy | answerable refused "
-        "| unanswerable refused |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "Hit rate and abstain accuracy count the pooled judgments (`eval/*.judged.jsonl`: quotes "
+        "of other articles that a blind assessor judged to answer the question); *strict* counts "
+        "the sets' own gold phrases alone. Unanswerable refused: of the unanswerable questions "
+        "not answered with a judged answer.\n",
+        "| split | store | hit rate | strict | MRR | abstain accuracy | strict "
+        "| answerable refused | unanswerable refused |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+
+    def percent(value: float | None) -> str:
+        return "–" if value is None else f"{value:.1%}"
+
     for (split, store), report in reports.items():
-        refused = report.overall.wrongly_refused
-        ooc = report.by_category.get("out_of_corpus")
+        overall = report.overall
         alone = reports.get((split, "articles"))
         drop = (
             f" ({(report.hit_rate - alone.hit_rate) * 100:+.1f} pts)"
@@ -159,12 +166,10 @@ def summary_table(reports: dict[tuple[str, str], EvalReport]) -> str:
             else ""
         )
         lines.append(
-            f"| {split} | {STORE_NAMES[store]} | {report.hit_rate:.1%}{drop} | {report.mrr:.3f} "
-            f"| {report.abstain_accuracy:.1%} | {refused:.1%} | "
-            f"{ooc.abstain_accuracy:.1%} |"
-            if refused is not None and ooc is not None
-            else f"| {split} | {STORE_NAMES[store]} | {report.hit_rate:.1%}{drop} "
-            f"| {report.mrr:.3f} | {report.abstain_accuracy:.1%} | – | – |"
+            f"| {split} | {STORE_NAMES[store]} | {report.hit_rate:.1%}{drop} "
+            f"| {percent(overall.strict_hit_rate)} | {report.mrr:.3f} "
+            f"| {report.abstain_accuracy:.1%} | {percent(overall.strict_abstain_accuracy)} "
+            f"| {percent(overall.wrongly_refused)} | {percent(overall.unanswerable_refused)} |"
         )
     return "\n".join(lines) + "\n\n"
 

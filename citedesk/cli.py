@@ -428,8 +428,8 @@ def evaluate_command(
         for name, report in reports.items():
             out.print(
                 f"{name}: {report.items} questions ({report.answerable} answerable): hit rate "
-                f"{report.hit_rate:.1%}, MRR {report.mrr:.3f}, abstain accuracy "
-                f"{report.abstain_accuracy:.1%}",
+                f"{report.hit_rate:.1%} (strict {report.overall.strict_hit_rate or 0:.1%}), "
+                f"MRR {report.mrr:.3f}, abstain accuracy {report.abstain_accuracy:.1%}",
                 markup=False,
                 highlight=False,
             )
@@ -449,8 +449,8 @@ def evaluate_command(
 def category_table(report: EvalReport) -> str:
     """The per-category scores as a Markdown table."""
     lines = [
-        "| category | questions | hit rate | MRR | abstain accuracy |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| category | questions | hit rate | strict hit rate | MRR | abstain accuracy |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
 
     def percent(value: float | None) -> str:
@@ -464,8 +464,8 @@ def category_table(report: EvalReport) -> str:
     for name, scores in rows:
         mrr = "–" if scores.mrr is None else f"{scores.mrr:.3f}"
         lines.append(
-            f"| {name} | {scores.items} | {percent(scores.hit_rate)} | {mrr} | "
-            f"{percent(scores.abstain_accuracy)} |"
+            f"| {name} | {scores.items} | {percent(scores.hit_rate)} | "
+            f"{percent(scores.strict_hit_rate)} | {mrr} | {percent(scores.abstain_accuracy)} |"
         )
     return "\n".join(lines)
 

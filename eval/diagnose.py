@@ -44,10 +44,10 @@ def main() -> None:
                 engine.check_question(item.question), history, today=item.asked_on
             )
             position = next(
-                (i for i, s in enumerate(evidence.ranked) if holds_gold(s.text, item.gold)), None
+                (i for i, s in enumerate(evidence.ranked) if holds_gold(s.text, item.answers)), None
             )
             answer = engine.ask(item.question, history, today=item.asked_on)
-            if gold_rank(answer, item.gold) is not None:
+            if gold_rank(answer, item.answers) is not None:
                 outcome = "hit"
             elif position is None:
                 outcome = "not a candidate"

@@ -198,7 +198,7 @@ def gather(items: Sequence[EvalItem], data_dirs: Sequence[Path]) -> list[Candida
                     # An unanswerable question's candidates are all negatives: they teach
                     # calibration.
                     gold=np.array(
-                        [not item.abstain and holds_gold(s.text, item.gold) for s in ranked],
+                        [not item.abstain and holds_gold(s.text, item.answers) for s in ranked],
                         dtype=bool,
                     ),
                     vetoed=evidence.vetoed,

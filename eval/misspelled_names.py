@@ -70,8 +70,8 @@ def measure(
             typed = typed.replace(name, misspell(name, rng), 1)
         right = desk.ask(item.question, today=item.asked_on)
         wrong = desk.ask(typed, today=item.asked_on)
-        hit_right = gold_rank(right, item.gold) is not None
-        hit_wrong = gold_rank(wrong, item.gold) is not None
+        hit_right = gold_rank(right, item.answers) is not None
+        hit_wrong = gold_rank(wrong, item.answers) is not None
         as_written += hit_right
         misspelled += hit_wrong
         refused += wrong.abstained and not right.abstained

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from citedesk.answering.evaluation import EvalItem, evaluate, load_items
+from citedesk.answering.evaluation import EvalItem, evaluate, judged_path, load_items
+from citedesk.answering.models import Answer, Citation, Turn
 from citedesk.desk import Desk
 from citedesk.errors import BadInputError
 from citedesk.paths import PROJECT_ROOT
@@ -36,9 +39,13 @@ def test_test_split_on_the_sample_articles(desk: Desk) -> None:
     assert report.hit_rate >= 0.7 and report.abstain_accuracy >= 0.8
 
 
-@pytest.mark.parametrize("held_out", ["test_v2.jsonl", "unseen_v3.jsonl"])
+@pytest.mark.parametrize(
+    "held_out",
+    ["test_v2.jsonl", "unseen_v3.jsonl", "test_v2.judged.jsonl", "unseen_v3.judged.jsonl"],
+)
 def test_the_held_out_sets_are_frozen(held_out: str) -> None:
-    """A change to a held-out set needs its new hash in the README, with the reason beside it."""
+    """A change to a held-out set (or to its judgments) needs its new hash in the README, with
+    the reason beside it."""
     digest = hashlib.sha256((EVAL / held_out).read_bytes()).hexdigest()
     assert digest in README.read_text(), (
         f"eval/{held_out} changed (sha256 {digest}); it is frozen: put the new hash in the "
@@ -125,3 +132,73 @@ def test_the_question_level_threshold_keeps_its_budget_out_of_fold(signal: bool)
         assert model.unanswerable_refused > 0.9
     else:
         assert model.unanswerable_refused < 0.15
+
+
+class _Quoting:
+    """An asker that answers every question with the same quotes (or abstains without any)."""
+
+    def __init__(self, *quotes: str) -> None:
+        self.quotes = quotes
+
+    def ask(
+        self, question: str, history: Sequence[Turn] = (), *, today: date | None = None
+    ) -> Answer:
+        citations = [
+            Citation(
+                n=n, source="a.txt", title="A", quote=q, score=1.0, article_id="a", start=0, end=1
+            )
+            for n, q in enumerate(self.quotes, start=1)
+        ]
+        return Answer(
+            question=question,
+            answer=" ".join(self.quotes),
+            abstained=not citations,
+            citations=citations,
+        )
+
+
+def test_a_judged_answer_counts_and_strict_scores_leave_it_out(tmp_path: Path) -> None:
+    """Another outlet's words for the gold fact are a hit; an unanswerable question answered with
+    a quote judged to answer it was answered rightly. Strict scores count gold phrases alone."""
+    items = tmp_path / "set.jsonl"
+    items.write_text(
+        '{"id": "q1", "question": "Who won?", "gold": ["Jones narrowly defeated Moore"]}\n'
+        '{"id": "q2", "question": "Who lost?", "abstain": true}\n'
+    )
+    judged_path(items).write_text(
+        '{"id": "q1", "phrases": ["Democrat Doug Jones beat"]}\n'
+        '{"id": "q2", "phrases": ["Moore lost this race"]}\n'
+    )
+    loaded = load_items(items)
+    assert loaded[0].answers == ["Jones narrowly defeated Moore", "Democrat Doug Jones beat"]
+    report = evaluate(
+        _Quoting("Democrat Doug Jones beat Republican Roy Moore.", "Moore lost this race."),
+        loaded,
+    )
+    assert report.hit_rate == 1.0 and report.overall.strict_hit_rate == 0.0
+    assert report.abstain_accuracy == 1.0 and report.overall.strict_abstain_accuracy == 0.5
+    assert report.overall.unanswerable_refused is None  # the one left was answered as judged
+    assert [r.rank for r in report.results] == [1, None]
+    assert [r.strict_rank for r in report.results] == [None, None]
+
+
+def test_malformed_judgment_line_is_named(tmp_path: Path) -> None:
+    items = tmp_path / "set.jsonl"
+    items.write_text('{"id": "q1", "question": "Who won?", "gold": ["Jones"]}\n')
+    judged_path(items).write_text('{"id": "q1", "phrases": []}\n')
+    with pytest.raises(BadInputError, match=r"set.judged.jsonl:1: not a judgment"):
+        load_items(items)
+
+
+@pytest.mark.parametrize("name", ["dev_v2", "dev_v3", "test_v2", "unseen_v3"])
+def test_judgments_name_items_of_their_set_and_quote_their_phrases(name: str) -> None:
+    """Each judged phrase is in the quote the assessor read, for an item of the set."""
+    import json
+
+    ids = {item.id for item in load_items(EVAL / f"{name}.jsonl")}
+    lines = judged_path(EVAL / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+    assert lines
+    for line in lines:
+        judgment = json.loads(line)
+        assert judgment["id"] in ids
+        assert all(phrase in judgment["quote"] for phrase in judgment["phrases"])

@@ -4,6 +4,13 @@ Each JSONL line is {"question": str, "gold": [phrases]} for an answerable questi
 citation whose quote contains any gold phrase) or {"question": str, "abstain": true}. Optional:
 "history": [questions] asked first in the same conversation, "category" and "corpus" for the
 breakdown, and "asked_on": "YYYY-MM-DD", the day the question is asked (for "yesterday").
+
+Beside a set, `<name>.judged.jsonl` may hold pooled judgments: {"id": str, "phrases": [str]} for
+quotes from other articles that an assessor, shown the question and the quote but not the system
+that chose it, judged to answer the question (other outlets report the same story in other words,
+so a gold phrase written from one article misses them). A quote holding one counts as a hit; an
+unanswerable question answered by one was answered, not wrongly. Every score is also given
+"strict": on the set's own gold phrases alone.
 """
 
 from __future__ import annotations
@@ -41,6 +48,15 @@ class EvalItem(BaseModel):
     corpus: str = ""
     articles: list[str] = Field(default_factory=list)
     asked_on: date | None = None
+    judged: list[str] = Field(
+        default_factory=list,
+        description="Phrases of other articles' quotes judged to answer the question (pooled).",
+    )
+
+    @property
+    def answers(self) -> list[str]:
+        """Every phrase that makes a quote an answer: the gold ones and the judged ones."""
+        return [*self.gold, *self.judged]
 
 
 class EvalResult(BaseModel):
@@ -50,13 +66,25 @@ class EvalResult(BaseModel):
     corpus: str = ""
     expected_abstain: bool
     abstained: bool
-    rank: int | None = Field(None, description="1-based citation that holds a gold phrase.")
+    rank: int | None = Field(
+        None, description="1-based citation that holds a gold (or judged) phrase."
+    )
+    strict_rank: int | None = Field(None, description="The same, by gold phrases alone.")
+    answered_as_judged: bool = Field(
+        False, description="An unanswerable item answered with a quote judged to answer it."
+    )
 
     @property
     def correct(self) -> bool:
         if self.expected_abstain:
-            return self.abstained
+            return self.abstained or self.answered_as_judged
         return self.rank is not None
+
+    @property
+    def strictly_correct(self) -> bool:
+        if self.expected_abstain:
+            return self.abstained
+        return self.strict_rank is not None
 
 
 class Scores(BaseModel):
@@ -66,6 +94,12 @@ class Scores(BaseModel):
     mrr: float | None = None
     abstain_accuracy: float = Field(description="Items where abstaining was right or wrong.")
     wrongly_refused: float | None = Field(None, description="Answerable items that abstained.")
+    strict_hit_rate: float | None = Field(None, description="The hit rate by gold phrases alone.")
+    strict_abstain_accuracy: float = Field(0.0, description="The same without judged answers.")
+    unanswerable_refused: float | None = Field(
+        None,
+        description="Unanswerable items refused, of those not answered with a judged answer.",
+    )
 
 
 class EvalReport(BaseModel):
@@ -91,25 +125,64 @@ def _fold(text: str) -> str:
 
 
 def load_items(path: Path) -> list[EvalItem]:
-    """Read an evaluation set, naming the line of any malformed entry."""
+    """Read an evaluation set, naming the line of any malformed entry, with the judged answers
+    beside it (`judged_path`) if there are any."""
+    items = [
+        _item(line, f"{path}:{number}")
+        for number, line in enumerate(_lines(path, "evaluation file"), start=1)
+        if line.strip()
+    ]
+    if not items:
+        raise BadInputError(f"{path}: the evaluation file has no items")
+    judged = judged_path(path)
+    if judged.is_file():
+        found = _judgments(judged)
+        items = [
+            item.model_copy(update={"judged": found[item.id]}) if item.id in found else item
+            for item in items
+        ]
+    return items
+
+
+def judged_path(path: Path) -> Path:
+    """Where the pooled judgments of an evaluation set are kept: `<name>.judged.jsonl`."""
+    return path.with_name(f"{path.stem}.judged.jsonl")
+
+
+def _lines(path: Path, what: str) -> list[str]:
     if not path.is_file():
-        raise BadInputError(f"{path}: no such evaluation file")
-    items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        raise BadInputError(f"{path}: no such {what}")
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def _item(line: str, where: str) -> EvalItem:
+    try:
+        item = EvalItem.model_validate_json(line)
+    except ValidationError as exc:
+        raise BadInputError(f"{where}: not an evaluation item ({exc.errors()[0]['msg']})") from exc
+    if not item.abstain and not item.gold:
+        raise BadInputError(f'{where}: give gold phrases or "abstain": true')
+    return item
+
+
+class _Judgment(BaseModel):
+    id: str
+    phrases: list[str] = Field(min_length=1)
+
+
+def _judgments(path: Path) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for number, line in enumerate(_lines(path, "judgments file"), start=1):
         if not line.strip():
             continue
         try:
-            item = EvalItem.model_validate_json(line)
+            judgment = _Judgment.model_validate_json(line)
         except ValidationError as exc:
             raise BadInputError(
-                f"{path}:{number}: not an evaluation item ({exc.errors()[0]['msg']})"
+                f"{path}:{number}: not a judgment ({exc.errors()[0]['msg']})"
             ) from exc
-        if not item.abstain and not item.gold:
-            raise BadInputError(f'{path}:{number}: give gold phrases or "abstain": true')
-        items.append(item)
-    if not items:
-        raise BadInputError(f"{path}: the evaluation file has no items")
-    return items
+        found.setdefault(judgment.id, []).extend(judgment.phrases)
+    return found
 
 
 def holds_gold(text: str, gold: Sequence[str]) -> bool:
@@ -137,18 +210,32 @@ def score(results: Sequence[EvalResult]) -> Scores:
     answerable = [r for r in results if not r.expected_abstain]
     hits = [r for r in answerable if r.rank is not None]
     count = len(answerable)
+    unanswerable = [r for r in results if r.expected_abstain and not r.answered_as_judged]
+
+    def share(part: int, whole: int) -> float | None:
+        return round(part / whole, 4) if whole else None
+
     return Scores(
         items=len(results),
         answerable=count,
-        hit_rate=round(len(hits) / count, 4) if count else None,
+        hit_rate=share(len(hits), count),
         mrr=round(sum(1 / r.rank for r in hits if r.rank) / count, 4) if count else None,
-        abstain_accuracy=round(
-            sum(r.abstained == r.expected_abstain for r in results) / len(results), 4
+        abstain_accuracy=share(sum(_decided_rightly(r) for r in results), len(results)) or 0.0,
+        wrongly_refused=share(sum(r.abstained for r in answerable), count),
+        strict_hit_rate=share(sum(r.strict_rank is not None for r in answerable), count),
+        strict_abstain_accuracy=share(
+            sum(_decided_rightly(r, strict=True) for r in results), len(results)
         )
-        if results
-        else 0.0,
-        wrongly_refused=round(sum(r.abstained for r in answerable) / count, 4) if count else None,
+        or 0.0,
+        unanswerable_refused=share(sum(r.abstained for r in unanswerable), len(unanswerable)),
     )
+
+
+def _decided_rightly(result: EvalResult, *, strict: bool = False) -> bool:
+    """Whether answering (or abstaining) was right, whatever was quoted."""
+    if result.expected_abstain:
+        return result.abstained or (result.answered_as_judged and not strict)
+    return not result.abstained
 
 
 def evaluate(asker: Asker, items: list[EvalItem]) -> EvalReport:
@@ -164,7 +251,9 @@ def evaluate(asker: Asker, items: list[EvalItem]) -> EvalReport:
                 corpus=item.corpus,
                 expected_abstain=item.abstain,
                 abstained=answer.abstained,
-                rank=None if item.abstain else gold_rank(answer, item.gold),
+                rank=None if item.abstain else gold_rank(answer, item.answers),
+                strict_rank=None if item.abstain else gold_rank(answer, item.gold),
+                answered_as_judged=item.abstain and gold_rank(answer, item.judged) is not None,
             )
         )
     overall = score(results)
