@@ -41,8 +41,11 @@ WIKI = Path(os.environ.get("CITEDESK_WIKI_CORPUS", ROOT.parent / "evaldata/wiki"
 # unseen_v3: questions written after the weights were fitted, by helpers who never read the
 # ranking code; never fitted on (a second held-out set, in other hands' styles).
 # dev_v3: more dev questions (2026-12-06), fitted on with dev_v2.
+# dev_v4: questions by two more helpers (2026-12-07), checked against the held-out sets for near
+# copies; not fitted on: the split on which choices made on dev_v2 + dev_v3 are checked.
 SPLITS = [
-    ROOT / "eval" / f for f in ("dev_v2.jsonl", "dev_v3.jsonl", "test_v2.jsonl", "unseen_v3.jsonl")
+    ROOT / "eval" / f
+    for f in ("dev_v2.jsonl", "dev_v3.jsonl", "dev_v4.jsonl", "test_v2.jsonl", "unseen_v3.jsonl")
 ]
 
 

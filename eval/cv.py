@@ -29,13 +29,19 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fit import Candidates, folds_by_question, gather, pairwise_regression
+from fit import HARD_NEGATIVES, Candidates, folds_by_question, gather, pairwise_regression
 
 from citedesk.answering.evaluation import load_items
 from citedesk.answering.extractive import FEATURES
 
 
-def gold_ranks(data: list[Candidates], dropped: set[str], seed: int, folds: int) -> list[int]:
+def gold_ranks(
+    data: list[Candidates],
+    dropped: set[str],
+    seed: int,
+    folds: int,
+    hard_negatives: int = HARD_NEGATIVES,
+) -> list[int]:
     """Each candidate list's first gold rank (0: none) under a model fitted on the other folds."""
     keep = np.array([name not in dropped for name in FEATURES])
     fold_of = folds_by_question((c.question for c in data), seed, folds)
@@ -45,7 +51,7 @@ def gold_ranks(data: list[Candidates], dropped: set[str], seed: int, folds: int)
         x = np.vstack([c.features for c in train]) * keep  # a zero column gets a zero weight
         y = np.concatenate([c.gold for c in train]).astype(float)
         groups = np.concatenate([np.full(len(c.gold), i) for i, c in enumerate(train)])
-        weights = pairwise_regression(x, y, groups)[1:]
+        weights = pairwise_regression(x, y, groups, hard_negatives=hard_negatives)[1:]
         for index, c in enumerate(data):
             if fold_of[c.question] == fold and c.gold.any():
                 order = np.argsort(-((c.features * keep) @ weights), kind="stable")
@@ -73,6 +79,12 @@ def main() -> None:
         choices=FEATURES,
         help="Compare all features against all but this one; repeatable.",
     )
+    parser.add_argument(
+        "--hard-negatives",
+        type=int,
+        help="Compare the fit's emphasis on each question's best-scored wrong candidates "
+        f"(HARD_NEGATIVES = {HARD_NEGATIVES}) against this many instead (0: none), all features.",
+    )
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--splits", type=int, default=3, help="Fold splits (seeds) to average.")
     args = parser.parse_args()
@@ -81,10 +93,14 @@ def main() -> None:
     items = [item for path in args.dev for item in load_items(path)]
     data = [c for c in gather(items, args.data_dir) if not c.abstain]
     print(f"{len(data)} answerable question-store pairs, {args.folds} folds, {args.splits} splits")
-    variants = {"all features": set(), f"without {', '.join(args.without)}": set(args.without)}
+    variants: dict[str, tuple[set[str], int]] = {"all features": (set(), HARD_NEGATIVES)}
+    if args.hard_negatives is not None:
+        variants[f"hard negatives {args.hard_negatives}"] = (set(), args.hard_negatives)
+    else:
+        variants[f"without {', '.join(args.without)}"] = (set(args.without), HARD_NEGATIVES)
     results = {
-        name: [gold_ranks(data, dropped, seed, args.folds) for seed in range(args.splits)]
-        for name, dropped in variants.items()
+        name: [gold_ranks(data, dropped, seed, args.folds, hard) for seed in range(args.splits)]
+        for name, (dropped, hard) in variants.items()
     }
     for name, runs in results.items():
         top3 = [np.mean([0 < r <= 3 for r in ranks]) for ranks in runs]
@@ -93,7 +109,7 @@ def main() -> None:
             f"{name:40} gold in first three {np.mean(top3):.1%} (splits {min(top3):.1%}-"
             f"{max(top3):.1%}), MRR {np.mean(mrr):.3f}"
         )
-    if args.without:
+    if args.without or args.hard_negatives is not None:
         full, reduced = (results[name][0] for name in variants)
         wins = sum(0 < a <= 3 and not 0 < b <= 3 for a, b in zip(full, reduced, strict=True))
         losses = sum(0 < b <= 3 and not 0 < a <= 3 for a, b in zip(full, reduced, strict=True))

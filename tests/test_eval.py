@@ -56,7 +56,13 @@ def test_the_held_out_sets_are_frozen(held_out: str) -> None:
 def test_the_sets_do_not_share_questions() -> None:
     sets = [
         {(item.question, tuple(item.history)) for item in load_items(EVAL / name)}
-        for name in ("dev_v2.jsonl", "dev_v3.jsonl", "test_v2.jsonl", "unseen_v3.jsonl")
+        for name in (
+            "dev_v2.jsonl",
+            "dev_v3.jsonl",
+            "dev_v4.jsonl",
+            "test_v2.jsonl",
+            "unseen_v3.jsonl",
+        )
     ]
     for first in range(len(sets)):
         for second in range(first + 1, len(sets)):
@@ -202,3 +208,40 @@ def test_judgments_name_items_of_their_set_and_quote_their_phrases(name: str) ->
         judgment = json.loads(line)
         assert judgment["id"] in ids
         assert all(phrase in judgment["quote"] for phrase in judgment["phrases"])
+
+
+def test_the_ranking_fit_weighs_the_wrong_candidates_at_the_top() -> None:
+    """Many easy wrong candidates (far behind on one feature) and a few hard ones (just ahead on
+    it, behind on another): weighing every pair the same, the easy ones decide the weights and
+    the hard ones stay in front; weighing each question's best-scored wrong ones more puts the
+    answer first far more often."""
+    import sys
+
+    import numpy as np
+
+    sys.path.insert(0, str(EVAL))
+    from fit import pairwise_regression
+
+    from citedesk.answering.extractive import FEATURES
+
+    near, far = FEATURES.index("lexical_context"), FEATURES.index("answer_type")
+    rng = np.random.default_rng(0)
+    rows, labels, groups = [], [], []
+    for question in range(60):
+        candidates = [(1.0, 1.0, 1)]
+        candidates += [(1.0 + rng.uniform(0, 0.3), 0.0, 0) for _ in range(4)]
+        candidates += [(0.0, 1.0 + rng.uniform(0, 3), 0) for _ in range(60)]
+        for first, second, label in candidates:
+            row = np.zeros(len(FEATURES))
+            row[near], row[far] = first, second
+            rows.append(row)
+            labels.append(label)
+            groups.append(question)
+    x, y, group = np.array(rows), np.array(labels, dtype=float), np.array(groups)
+
+    def answer_first(hard_negatives: int) -> float:
+        scores = x @ pairwise_regression(x, y, group, hard_negatives=hard_negatives)[1:]
+        return float(np.mean([np.argmax(scores[group == q]) == 0 for q in range(60)]))
+
+    uniform, emphasised = answer_first(0), answer_first(10)
+    assert emphasised >= uniform + 0.25, (uniform, emphasised)
