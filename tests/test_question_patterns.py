@@ -196,6 +196,26 @@ def test_acronyms_and_short_name_typos_are_not_unknown_names() -> None:
     assert vocabulary.unknown_names("What did the BBC report?") == ["BBC"]
 
 
+def test_an_acronym_the_articles_write_is_a_name_they_also_spell_out() -> None:
+    """An acronym ("KBC") is what a question is about, not what it asks; a sentence saying "Kaun
+    Banega Crorepati" mentions it; the spelled-out words of an acronym that are ordinary words
+    ("central") are no spelling of it."""
+    vocabulary = Vocabulary(
+        [
+            "Priyanka Chaturvedi questioned a Kaun Banega Crorepati episode.",
+            "Fans of KBC cheered. The CIA said so, as did the Central Intelligence Agency.",
+            "The central bank and the agency said the intelligence was old.",
+        ]
+    )
+    assert {"kbc", "cia"} <= set(vocabulary.proper_nouns)
+    assert vocabulary.variants("kbc") == ["banega", "crorepati", "kaun"]
+    assert vocabulary.variants("cia") == []
+    terms = QueryTerms("What did Chaturvedi say about KBC?", vocabulary)
+    assert not terms.asked  # both words are names
+    sentence = content_stems("Priyanka Chaturvedi questioned a Kaun Banega Crorepati episode.")
+    assert terms.names_coverage(sentence) == 1.0
+
+
 @pytest.mark.parametrize(
     ("typed", "tidied"),
     [

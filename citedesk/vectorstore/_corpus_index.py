@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # Bumped whenever what is saved changes meaning: an index of another format is rebuilt.
-FORMAT = "3"
+FORMAT = "4"
 _META = "index.json"
 _ARTICLES = "articles.json"
 _VOCABULARY = "vocabulary.json"

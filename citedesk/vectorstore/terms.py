@@ -25,6 +25,8 @@ _VOWELS = set("aeiouy")
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,4}\b")
 # Two or more capitalised words in a row, as names are written: "John McCain", "Olaf Scholz".
 _NAME_RUN = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)+")
+# An acronym's spelled-out words kept (from its first runs in the corpus).
+_ACRONYM_WORDS = 8
 # Words whose spellings a Vocabulary remembers (then it starts over).
 _VARIANTS_KEPT = 20_000
 
@@ -194,16 +196,23 @@ class VocabularyCounts:
         self.documents = 0
         self.df: Counter[str] = Counter()
         self.capitalized: Counter[str] = Counter()
+        self.all_capitals: Counter[str] = Counter()  # mid-sentence, every letter: "KBC", "GST"
         self.mid_sentence: Counter[str] = Counter()
         self.initial_only: Counter[str] = Counter()
         self.words: set[str] = set()
         self.acronyms: set[str] = set()  # initials of capitalised runs: "Kaun Banega Crorepati" kbc
+        # The words of those runs, per initials (the first few runs' only: a bound on memory).
+        self.acronym_words: defaultdict[str, set[str]] = defaultdict(set)
         self.name_pairs: set[str] = set()  # neighbours in capitalised runs: "olaf scholz"
 
     def add(self, text: str) -> list[str]:
         """Count a text in; return its content stems."""
         for run in _CAPITALISED_RUN.finditer(text):
-            self.acronyms.add("".join(word[0] for word in run.group().split()).lower())
+            initials = "".join(word[0] for word in run.group().split()).lower()
+            self.acronyms.add(initials)
+            spelled_out = self.acronym_words[initials]
+            if len(spelled_out) < _ACRONYM_WORDS:
+                spelled_out.update(word.lower() for word in run.group().split())
         self.name_pairs.update(name_pairs(text))
         self.documents += 1
         stems = content_stems(text)
@@ -218,6 +227,8 @@ class VocabularyCounts:
                 self.mid_sentence[lower] += 1
                 if word[:1].isupper():
                     self.capitalized[lower] += 1
+                    if len(word) > 1 and word.isupper():
+                        self.all_capitals[lower] += 1
             elif word[:1].isupper():
                 self.initial_only[lower] += 1
         return stems
@@ -226,13 +237,17 @@ class VocabularyCounts:
         """A proper noun is written with a capital (nearly) every time it appears.
 
         A word met only at sentence starts ("Bierbock stressed ...") may be one too, unless it is
-        an adverb ("Separately, ...").
+        an adverb ("Separately, ...").  Below four letters only an acronym is one, written in
+        capitals (nearly) every time ("KBC", "GST", "CIA"): it names an organisation or a show
+        as much as "Crorepati" does, and is what is asked about, not what is asked.
         """
         mid_sentence = self.mid_sentence
         return {
             word
             for word, count in self.capitalized.items()
-            if len(word) >= 4 and count >= 0.8 * mid_sentence[word] and word not in STOPWORDS
+            if count >= 0.8 * mid_sentence[word]
+            and (len(word) >= 4 or self.all_capitals[word] >= 0.8 * mid_sentence[word])
+            and word not in STOPWORDS
         } | {
             word
             for word in self.initial_only
@@ -270,6 +285,12 @@ class Vocabulary:
                 "words": sorted(counts.words),
                 "proper_nouns": sorted(counts.proper_nouns()),
                 "acronyms": sorted(counts.acronyms),
+                # Only for initials the corpus also writes as a word in capitals ("KBC").
+                "acronym_words": {
+                    initials: sorted(spelled_out)
+                    for initials, spelled_out in counts.acronym_words.items()
+                    if counts.all_capitals[initials]
+                },
                 "name_pairs": sorted(counts.name_pairs),
             }
         )
@@ -281,6 +302,7 @@ class Vocabulary:
             "words": self._word_list,
             "proper_nouns": self._proper_list,
             "acronyms": sorted(self.acronyms),
+            "acronym_words": self._acronym_words,
             "name_pairs": self._name_pair_list,
         }
 
@@ -292,6 +314,7 @@ class Vocabulary:
         self._proper_list: list[str] = state["proper_nouns"]
         self.proper_nouns = SortedWords(self._proper_list)
         self.acronyms: set[str] = set(state["acronyms"])
+        self._acronym_words: dict[str, list[str]] = state["acronym_words"]
         self._name_pair_list: list[str] = state["name_pairs"]
         self._seconds: dict[str, list[str]] = defaultdict(list)  # "olaf" -> ["scholz", ...]
         for pair in self._name_pair_list:
@@ -322,8 +345,18 @@ class Vocabulary:
         return list(self._variants[word])
 
     def _find_variants(self, word: str) -> list[str]:
-        if len(word) < 4 or word in STOPWORDS:
+        if word in STOPWORDS:
             return []
+        # An acronym the corpus writes ("KBC") is spelled out there too ("Kaun Banega Crorepati"):
+        # its words are its spellings, those that are names themselves ("Central Intelligence
+        # Agency" gives none: a sentence saying "central" is not about the CIA).
+        spelled_out = (
+            [w for w in self._acronym_words.get(word, []) if w in self.proper_nouns and len(w) >= 4]
+            if word in self.proper_nouns
+            else []
+        )
+        if len(word) < 4:
+            return list(spelled_out)
         known = word in self.words
         if known and word not in self.proper_nouns:
             return []
@@ -355,7 +388,7 @@ class Vocabulary:
                 if candidate != word and near and (same_start or typo):
                     found.append(candidate)
         found = list(dict.fromkeys(found))
-        return sorted(found)
+        return sorted(found) + [spelling for spelling in spelled_out if spelling not in found]
 
     def correction(self, word: str) -> str | None:
         """The corpus word that a typo of an ordinary word stands for ("nuetron" -> "neutron",
