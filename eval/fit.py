@@ -254,6 +254,14 @@ def main() -> None:
         required=True,
         help="A store holding the dev questions' articles; repeat to fit over several.",
     )
+    parser.add_argument(
+        "--abstention-also",
+        type=Path,
+        action="append",
+        default=[],
+        help="A dev file whose questions only the question-level abstention model is fitted on "
+        "(not the ranking); repeatable.",
+    )
     parser.add_argument("--dry-run", action="store_true", help="Print, do not write the file.")
     parser.add_argument("--corpora", help="Only items of these corpora (comma-separated).")
     parser.add_argument(
@@ -271,12 +279,17 @@ def main() -> None:
         help="Fit without this feature (its weight 0), to measure what it adds; repeatable.",
     )
     args = parser.parse_args()
-    if any("test" in path.name or "unseen" in path.name for path in args.dev):
+    if any(
+        "test" in path.name or "unseen" in path.name for path in args.dev + args.abstention_also
+    ):
         sys.exit("refusing to fit on a held-out split")
     items = [item for path in args.dev for item in load_items(path)]
     if args.corpora:
         items = [item for item in items if item.corpus in args.corpora.split(",")]
-    per_item = gather(items, args.data_dir)
+    also = [item for path in args.abstention_also for item in load_items(path)]
+    everything = gather(items + also, args.data_dir)
+    # The ranking (and the quoting threshold) on the dev files; the abstention model on all.
+    per_item = [c for c in everything if c.question < len(items)]
     x = np.vstack([c.features for c in per_item])
     y = np.concatenate([c.gold for c in per_item]).astype(float)
     groups = np.concatenate([np.full(len(c.gold), i) for i, c in enumerate(per_item)])
@@ -319,17 +332,17 @@ def main() -> None:
         f"{sum(1 for t in answerable if t[2] < best or t[3]) / len(answerable):.1%}; "
         f"gold among candidates for {sum(t[1] for t in answerable) / len(answerable):.1%}"
     )
-    unanswered = fit_unanswered(per_item, weights)
-    vetoed = [c for c in per_item if c.vetoed]
+    unanswered = fit_unanswered(everything, weights)
+    vetoed = [c for c in everything if c.vetoed]
     # The decision to answer at all: the vetoes, then the question-level model (out of fold).
     decided = len(vetoed) + unanswered.refused
     decided_rightly = sum(c.abstain for c in vetoed) + unanswered.refused_rightly
-    all_unanswerable = sum(c.abstain for c in per_item)
+    all_unanswerable = sum(c.abstain for c in everything)
     decision = (
         f"vetoes and question-level model, out of fold: abstention precision "
         f"{decided_rightly / max(decided, 1):.1%}, recall "
         f"{decided_rightly / max(all_unanswerable, 1):.1%}; answerable questions wrongly "
-        f"refused {(decided - decided_rightly) / max(len(per_item) - all_unanswerable, 1):.1%}"
+        f"refused {(decided - decided_rightly) / max(len(everything) - all_unanswerable, 1):.1%}"
     )
     print(decision)
     print(
@@ -337,7 +350,7 @@ def main() -> None:
         f"questions the vetoes pass, answerable refused {unanswered.answerable_refused:.1%}, "
         f"unanswerable refused {unanswered.unanswerable_refused:.1%} "
         f"(vetoes refuse {sum(c.abstain for c in vetoed)} unanswerable and "
-        f"{sum(not c.abstain for c in vetoed)} answerable of {len(per_item)} question-stores)"
+        f"{sum(not c.abstain for c in vetoed)} answerable of {len(everything)} question-stores)"
     )
     print(
         "weights",
@@ -352,7 +365,14 @@ def main() -> None:
             f"Fitted by `eval/fit.py` on {' + '.join(p.name for p in args.dev)} "
             f"({len(items)} questions) in "
             f"{len(args.data_dir)} store(s): {', '.join(d.name for d in args.data_dir)};",
-            f"{len(y)} candidate sentences. Whether to answer, on dev: {decision}.",
+            f"{len(y)} candidate sentences."
+            + (
+                f" The question-level model also on {' + '.join(p.name for p in args.abstention_also)}"
+                f" ({len(also)} questions)."
+                if also
+                else ""
+            ),
+            f"Whether to answer, on dev: {decision}.",
             "The question-level model alone refuses, out of fold over the dev questions the",
             f"vetoes pass, {unanswered.answerable_refused:.1%} of the answerable and "
             f"{unanswered.unanswerable_refused:.1%} of the unanswerable ones. The quoting "
