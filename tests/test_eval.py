@@ -188,11 +188,16 @@ def test_a_judged_answer_counts_and_strict_scores_leave_it_out(tmp_path: Path) -
     assert [r.strict_rank for r in report.results] == [None, None]
 
 
-def test_malformed_judgment_line_is_named(tmp_path: Path) -> None:
+def test_a_malformed_or_stray_judgment_is_named(tmp_path: Path) -> None:
     items = tmp_path / "set.jsonl"
     items.write_text('{"id": "q1", "question": "Who won?", "gold": ["Jones"]}\n')
     judged_path(items).write_text('{"id": "q1", "phrases": []}\n')
     with pytest.raises(BadInputError, match=r"set.judged.jsonl:1: not a judgment"):
+        load_items(items)
+    judged_path(items).write_text('{"id": "q2", "phrases": ["Jones won"]}\n')
+    with pytest.raises(
+        BadInputError, match=r"judgments of items set.jsonl does not hold: \['q2'\]"
+    ):
         load_items(items)
 
 

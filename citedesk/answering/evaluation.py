@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -80,12 +80,6 @@ class EvalResult(BaseModel):
             return self.abstained or self.answered_as_judged
         return self.rank is not None
 
-    @property
-    def strictly_correct(self) -> bool:
-        if self.expected_abstain:
-            return self.abstained
-        return self.strict_rank is not None
-
 
 class Scores(BaseModel):
     items: int
@@ -127,21 +121,24 @@ def _fold(text: str) -> str:
 def load_items(path: Path) -> list[EvalItem]:
     """Read an evaluation set, naming the line of any malformed entry, with the judged answers
     beside it (`judged_path`) if there are any."""
-    items = [
-        _item(line, f"{path}:{number}")
-        for number, line in enumerate(_lines(path, "evaluation file"), start=1)
-        if line.strip()
-    ]
+    items = [_item(line, where) for line, where in _lines(path, "evaluation file")]
     if not items:
         raise BadInputError(f"{path}: the evaluation file has no items")
     judged = judged_path(path)
-    if judged.is_file():
-        found = _judgments(judged)
-        items = [
-            item.model_copy(update={"judged": found[item.id]}) if item.id in found else item
-            for item in items
-        ]
-    return items
+    if not judged.is_file():
+        return items
+    found: dict[str, list[str]] = {}
+    for line, where in _lines(judged, "judgments file"):
+        judgment = _parsed(_Judgment, line, where, "a judgment")
+        found.setdefault(judgment.id, []).extend(judgment.phrases)
+    if unknown := found.keys() - {item.id for item in items}:
+        raise BadInputError(
+            f"{judged}: judgments of items {path.name} does not hold: {sorted(unknown)}"
+        )
+    return [
+        item.model_copy(update={"judged": found[item.id]}) if item.id in found else item
+        for item in items
+    ]
 
 
 def judged_path(path: Path) -> Path:
@@ -149,17 +146,28 @@ def judged_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.judged.jsonl")
 
 
-def _lines(path: Path, what: str) -> list[str]:
+def _lines(path: Path, what: str) -> list[tuple[str, str]]:
+    """The file's non-blank lines, each with where it is ("file:line")."""
     if not path.is_file():
         raise BadInputError(f"{path}: no such {what}")
-    return path.read_text(encoding="utf-8").splitlines()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [
+        (line, f"{path}:{number}") for number, line in enumerate(lines, start=1) if line.strip()
+    ]
+
+
+_Parsed = TypeVar("_Parsed", bound=BaseModel)
+
+
+def _parsed(model: type[_Parsed], line: str, where: str, what: str) -> _Parsed:
+    try:
+        return model.model_validate_json(line)
+    except ValidationError as exc:
+        raise BadInputError(f"{where}: not {what} ({exc.errors()[0]['msg']})") from exc
 
 
 def _item(line: str, where: str) -> EvalItem:
-    try:
-        item = EvalItem.model_validate_json(line)
-    except ValidationError as exc:
-        raise BadInputError(f"{where}: not an evaluation item ({exc.errors()[0]['msg']})") from exc
+    item = _parsed(EvalItem, line, where, "an evaluation item")
     if not item.abstain and not item.gold:
         raise BadInputError(f'{where}: give gold phrases or "abstain": true')
     return item
@@ -168,21 +176,6 @@ def _item(line: str, where: str) -> EvalItem:
 class _Judgment(BaseModel):
     id: str
     phrases: list[str] = Field(min_length=1)
-
-
-def _judgments(path: Path) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for number, line in enumerate(_lines(path, "judgments file"), start=1):
-        if not line.strip():
-            continue
-        try:
-            judgment = _Judgment.model_validate_json(line)
-        except ValidationError as exc:
-            raise BadInputError(
-                f"{path}:{number}: not a judgment ({exc.errors()[0]['msg']})"
-            ) from exc
-        found.setdefault(judgment.id, []).extend(judgment.phrases)
-    return found
 
 
 def holds_gold(text: str, gold: Sequence[str]) -> bool:
