@@ -220,12 +220,16 @@ def test_the_ranking_fit_weighs_the_wrong_candidates_at_the_top() -> None:
     it, behind on another): weighing every pair the same, the easy ones decide the weights and
     the hard ones stay in front; weighing each question's best-scored wrong ones more puts the
     answer first far more often."""
-    import sys
+    import importlib.util
 
     import numpy as np
 
-    sys.path.insert(0, str(EVAL))
-    from fit import pairwise_regression
+    # eval/ is a folder of scripts, not a package: fit.py is loaded from its file.
+    spec = importlib.util.spec_from_file_location("fit", EVAL / "fit.py")
+    assert spec is not None and spec.loader is not None
+    fit = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fit)
+    pairwise_regression = fit.pairwise_regression
 
     from citedesk.answering.extractive import FEATURES
 
