@@ -29,7 +29,7 @@ import misspelled_names  # noqa: E402  (eval/, on the path above)
 
 from citedesk.answering import _weights  # noqa: E402
 from citedesk.answering.evaluation import EvalReport, evaluate, load_items  # noqa: E402
-from citedesk.cli import category_table  # noqa: E402
+from citedesk.cli import category_table, percent  # noqa: E402
 from citedesk.desk import Desk  # noqa: E402
 from citedesk.paths import SAMPLE_CORPUS  # noqa: E402
 from citedesk.settings import Settings  # noqa: E402
@@ -156,9 +156,6 @@ def summary_table(reports: dict[tuple[str, str], EvalReport]) -> str:
         "| answerable refused | unanswerable refused |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-
-    def percent(value: float | None) -> str:
-        return "–" if value is None else f"{value:.1%}"
 
     for (split, store), report in reports.items():
         overall = report.overall

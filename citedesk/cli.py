@@ -446,15 +446,17 @@ def evaluate_command(
     _run(body)
 
 
+def percent(value: float | None) -> str:
+    """A share as a percentage, or a dash where there is none (no answerable questions)."""
+    return "–" if value is None else f"{value:.1%}"
+
+
 def category_table(report: EvalReport) -> str:
     """The per-category scores as a Markdown table."""
     lines = [
         "| category | questions | hit rate | strict hit rate | MRR | abstain accuracy |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-
-    def percent(value: float | None) -> str:
-        return "–" if value is None else f"{value:.1%}"
 
     rows = [
         *report.by_category.items(),
