@@ -76,7 +76,10 @@ def test_malformed_eval_line_is_named(tmp_path: Path) -> None:
         load_items(bad)
 
 
-@pytest.mark.parametrize("held_out", ["test_v2.jsonl", "unseen_v3.jsonl"])
+@pytest.mark.parametrize(
+    "held_out",
+    ["test_v2.jsonl", "unseen_v3.jsonl", "test_v2.judged.jsonl", "unseen_v3.judged.jsonl"],
+)
 def test_fitting_and_cross_validation_refuse_the_held_out_sets(held_out: str) -> None:
     """Weights and feature choices come from dev alone: the tools will not read a held-out set."""
     import subprocess
@@ -90,6 +93,15 @@ def test_fitting_and_cross_validation_refuse_the_held_out_sets(held_out: str) ->
             timeout=120,
         )
         assert done.returncode != 0 and "refusing" in done.stderr, (tool, done.stderr[-300:])
+    # Nor as data for the abstention model alone.
+    done = subprocess.run(
+        [sys.executable, str(EVAL / "fit.py"), str(EVAL / "dev_v2.jsonl"), "--abstention-also",
+         str(EVAL / held_out), "--data-dir", "nowhere"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode != 0 and "refusing" in done.stderr, done.stderr[-300:]
 
 
 def test_a_few_questions_either_way_are_noise() -> None:
