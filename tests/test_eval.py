@@ -213,7 +213,7 @@ def test_a_malformed_or_stray_judgment_is_named(tmp_path: Path) -> None:
         load_items(items)
 
 
-@pytest.mark.parametrize("name", ["dev_v2", "dev_v3", "test_v2", "unseen_v3"])
+@pytest.mark.parametrize("name", ["dev_v2", "dev_v3", "dev_v4", "test_v2", "unseen_v3"])
 def test_judgments_name_items_of_their_set_and_quote_their_phrases(name: str) -> None:
     """Each judged phrase is in the quote the assessor read, for an item of the set."""
     import json
