@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -151,6 +152,8 @@ def test_the_running_worker_stops_cleanly(worker_env: dict[str, str], stop: sign
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as at a terminal even when the tests run as a background job (SIGINT ignored).
+        preexec_fn=functools.partial(signal.signal, signal.SIGINT, signal.SIG_DFL),
     )
     watchdog = threading.Timer(PROCESS_SECONDS, process.kill)
     watchdog.start()
