@@ -18,6 +18,15 @@ _PARAGRAPH = re.compile(r"[^\n]+")
 # closing quote, then a capitalised word is one: "Mr.Smith" and "U.S.Army" are not split.
 _GLUED_BOUNDARY = re.compile(r"(?<=[a-z]{2}[.!?])[\"”’']?(?=[A-Z][a-z])")
 _IMPORT_LOCK = threading.Lock()
+# Abbreviations punkt's English tables lack that stand before a name ("Florida Gov. Rick Scott",
+# "Sgt. La David Johnson", "Viacom18 Media Pvt. Ltd") or inside a sentence ("e.g.", "approx."):
+# without them the quote of "Trump was encouraging Florida Gov." ended there.
+_MORE_ABBREVIATIONS = {"approx", "capt", "cmdr", "dept", "e.g", "gov", "govt", "i.e", "pvt", "sgt"}
+# A period after these is no sentence end when a number follows: "Rs. 1.35 lakh crore",
+# "No. 10 Downing Street", "Art. 370". ("No." alone often ends one: "Yeah, no.")
+_BEFORE_A_NUMBER = re.compile(
+    r"(?:^|[\s(])(?:No|Nos|Rs|Re|Art|Sec|Vol|Fig|pp|ch|ca|approx)\.\s*$", re.IGNORECASE
+)
 
 
 def _punkt_modules() -> tuple[Any, Any]:
@@ -75,7 +84,7 @@ def _punkt() -> Any:
     with (tables / "sent_starters.txt").open(encoding="utf-8") as lines:
         params.sent_starters = decoder.txt2set(lines)
     with (tables / "abbrev_types.txt").open(encoding="utf-8") as lines:
-        params.abbrev_types = decoder.txt2set(lines)
+        params.abbrev_types = decoder.txt2set(lines) | _MORE_ABBREVIATIONS
     with (tables / "ortho_context.tab").open(encoding="utf-8") as lines:
         params.ortho_context = decoder.tab2intdict(lines)
     return punkt.PunktSentenceTokenizer(params)
@@ -87,6 +96,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     tokenizer = _punkt()
     for paragraph in _PARAGRAPH.finditer(text):
         base = paragraph.start()
+        pieces: list[tuple[int, int]] = []
         for start, end in tokenizer.span_tokenize(paragraph.group()):
             cuts = [
                 base + match.end()
@@ -96,6 +106,15 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             for piece_start, piece_end in zip(
                 [base + start, *cuts], [*cuts, base + end], strict=True
             ):
-                if text[piece_start:piece_end].strip():
-                    spans.append((piece_start, piece_end))
+                if not text[piece_start:piece_end].strip():
+                    continue
+                if (
+                    pieces
+                    and text[piece_start].isdigit()
+                    and _BEFORE_A_NUMBER.search(text[pieces[-1][0] : pieces[-1][1]])
+                ):
+                    pieces[-1] = (pieces[-1][0], piece_end)
+                else:
+                    pieces.append((piece_start, piece_end))
+        spans += pieces
     return spans
