@@ -24,6 +24,7 @@ from citedesk.answering.extractive import (
 )
 from citedesk.answering.llm import ChatModel, LLMError, OpenAICompatibleChat, checked_answer, prompt
 from citedesk.answering.models import CITATION_MARKER, Answer, Citation, Turn
+from citedesk.answering.quantities import missing_quantity
 from citedesk.answering.question import normalize_question
 from citedesk.errors import BadInputError
 from citedesk.settings import Settings
@@ -40,6 +41,9 @@ ABSTAIN_TEXT = "The articles I have do not answer this question."
 RECENCY_TIE = 0.05
 # Passages an LLM may cite: the best sentences, more than the extractive answer quotes.
 LLM_PASSAGES = 6
+# The best candidates one of which must state a quantity the question asks for: more than the
+# three places an answer has, so a quote that a same-fact grouping moves up still counts.
+QUANTITY_CANDIDATES = 5
 
 
 @dataclass
@@ -56,8 +60,15 @@ class Evidence:
     @property
     def vetoed(self) -> bool:
         """Refused whatever the scores: a name no article mentions in any spelling, no candidate,
-        or a best sentence about something else (MIN_DENSE)."""
-        return bool(self.unknown_names) or not self.ranked or self.ranked[0].dense < MIN_DENSE
+        a best sentence about something else (MIN_DENSE), or a quantity asked for (a share, a
+        sum of money, ...) that none of the best candidates states."""
+        return (
+            bool(self.unknown_names)
+            or not self.ranked
+            or self.ranked[0].dense < MIN_DENSE
+            or missing_quantity(self.resolved, (s.text for s in self.ranked[:QUANTITY_CANDIDATES]))
+            is not None
+        )
 
 
 class AnswerEngine:
