@@ -1,4 +1,4 @@
-"""A question that asks for a share, a sum, an age, a size or a year is answered only by a
+"""A question that asks for a share, a sum, an age, a size, a date or a year is answered only by a
 candidate that states one."""
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from citedesk.answering.quantities import kinds_asked, missing_quantity, states
         ("What was Vece Paes's age when he died?", ["age"]),
         ("How tall is the Messi statue in Kolkata?", ["size"]),
         ("In what year did Tilak write Gita Rahasya?", ["year"]),
+        ("On what exact date in 2015 was the Minsk agreement signed?", ["date"]),
+        ("What was Vece Paes's exact date of birth?", ["date"]),
         # Asking for no quantity: a verb "share", a year-end, "how much" without money.
         ("What did Manu Bhaker share on Independence Day?", []),
         ("What year-end target has BofA set for the Sensex?", []),
@@ -38,6 +40,9 @@ def test_a_quantity_the_question_already_says_is_no_answer() -> None:
     assert missing_quantity(question, ["Trump owed $640 million on the loan."]) == "share"
     assert missing_quantity(question, ["The rate was 4%.", "He owed it."]) is None
     assert missing_quantity("Who owed it?", ["He owed it."]) is None
+    dated = "On what exact date in 2015 was the Minsk agreement signed?"
+    assert not states("date", dated, "The Minsk agreement was signed in 2015.")
+    assert states("date", dated, "It was signed on February 12, 2015.")
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The kind of quantity a question asks for, and whether a sentence states one.
+"""The kind of quantity (or date) a question asks for, and whether a sentence states one.
 
 "What interest rate was Trump paying on the loan?" wants a share, "How much did the tickets
 cost?" a sum of money: candidates that name the loan or the tickets but no share or sum do not
@@ -56,6 +56,16 @@ _KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\bhow (?:tall|high|far|wide|deep|heavy)\b", re.IGNORECASE),
         re.compile(_ANY_NUMBER, re.IGNORECASE),
     ),
+    "date": (
+        re.compile(r"\b(?:what|which|exact) (?:date|day)\b|\bdate of birth\b", re.IGNORECASE),
+        re.compile(
+            r"\b(?:jan(?:uary)?|feb(?:ruary)?|march|april|may|june|july|aug(?:ust)?|"
+            r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday|"
+            r"thursday|friday|saturday|sunday|yesterday|today|tomorrow|tonight)\b"
+            r"|\b\d{1,2}/\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)\b",
+            re.IGNORECASE,
+        ),
+    ),
     "year": (
         # Not "what year-end target": a year-end is no year.
         re.compile(r"\b(?:what|which|in what) year\b(?!-)", re.IGNORECASE),
@@ -65,7 +75,7 @@ _KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 
 
 def kinds_asked(question: str) -> list[str]:
-    """The kinds of quantity the question asks for ("age", "share", "money", "size", "year")."""
+    """The kinds the question asks for ("age", "share", "money", "size", "date", "year")."""
     return [kind for kind, (asks, _) in _KINDS.items() if asks.search(question)]
 
 
