@@ -44,7 +44,8 @@ import numpy as np
 
 from citedesk.answering import _weights
 from citedesk.answering.dates import TimeFrame
-from citedesk.vectorstore.terms import STOPWORDS, Vocabulary, content_stems, stem, words
+from citedesk.answering.quantities import says_anew
+from citedesk.vectorstore.terms import Vocabulary, content_stems, stem, words
 
 FEATURES = (
     "dense",
@@ -241,13 +242,7 @@ def answer_type_match(question: str, text: str) -> float:
     wanted = [shape for asks, shape in _ANSWER_TYPES if asks.search(question)]
     if not wanted:
         return 0.5
-    asked = set(words(question))
-    for shape in wanted:
-        for match in shape.finditer(text):
-            content = {word for word in words(match.group()) if word not in STOPWORDS}
-            if not content or not content <= asked:
-                return 1.0
-    return 0.0
+    return float(any(says_anew(shape, question, text) for shape in wanted))
 
 
 # What a question's candidates say about it as a whole, for the decision to answer at all: how

@@ -82,8 +82,14 @@ def kinds_asked(question: str) -> list[str]:
 def states(kind: str, question: str, text: str) -> bool:
     """Whether the text states a quantity of this kind that the question does not already say
     ("$640 million" is no answer to "What rate was paid on the $640 million loan?")."""
+    return says_anew(_KINDS[kind][1], question, text)
+
+
+def says_anew(shape: re.Pattern[str], question: str, text: str) -> bool:
+    """Whether the text holds a match of the shape that the question does not already say: in
+    "When did the 2017 talks end?" 2017 is no answer, nor Tilak in "Who was Tilak's wife?"."""
     asked = set(words(question))
-    for match in _KINDS[kind][1].finditer(text):
+    for match in shape.finditer(text):
         content = {word for word in words(match.group()) if word not in STOPWORDS}
         if not content or not content <= asked:
             return True
