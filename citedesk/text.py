@@ -21,12 +21,12 @@ _IMPORT_LOCK = threading.Lock()
 # Abbreviations punkt's English tables lack that stand before a name ("Florida Gov. Rick Scott",
 # "Sgt. La David Johnson", "Viacom18 Media Pvt. Ltd") or inside a sentence ("e.g.", "approx."):
 # without them the quote of "Trump was encouraging Florida Gov." ended there.
-_MORE_ABBREVIATIONS = {"approx", "capt", "cmdr", "dept", "e.g", "gov", "govt", "i.e", "pvt", "sgt"}
+# ("govt" is left out: "criticised by the govt. Modi said ..." ends a sentence as often.)
+_MORE_ABBREVIATIONS = {"approx", "capt", "cmdr", "dept", "e.g", "gov", "i.e", "pvt", "sgt"}
 # A period after these is no sentence end when a number follows: "Rs. 1.35 lakh crore",
-# "No. 10 Downing Street", "Art. 370". ("No." alone often ends one: "Yeah, no.")
-_BEFORE_A_NUMBER = re.compile(
-    r"(?:^|[\s(])(?:No|Nos|Rs|Re|Art|Sec|Vol|Fig|pp|ch|ca|approx)\.\s*$", re.IGNORECASE
-)
+# "No. 10 Downing Street", "Art. 370". Written as abbreviations are (a sentence may end in "no."
+# or "art." and the next begin with a year).
+_BEFORE_A_NUMBER = re.compile(r"(?:^|[\s(])(?:No|Nos|Rs|Re|Art|Sec|Vol|Fig|pp|ch|ca)\.\s*$")
 
 
 def _punkt_modules() -> tuple[Any, Any]:

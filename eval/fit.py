@@ -161,7 +161,7 @@ def fit_unanswered(data: Sequence[Candidates], ranking: np.ndarray, folds: int =
     eleven features fitted and judged on the same rows would promise too much."""
     kept = [
         c for c in data if not c.vetoed
-    ]  # a vetoed question has no candidates, or none on topic
+    ]  # vetoed: no candidates, none on topic, an unknown name or a quantity none states
     x = np.array(
         [question_features(c.features, ranking[0] + c.features @ ranking[1:]) for c in kept]
     )
@@ -201,7 +201,7 @@ class Candidates:
     abstain: bool  # the set says the articles do not answer it
     features: np.ndarray  # a row per candidate, a column per name in FEATURES
     gold: np.ndarray  # per candidate: whether it holds a gold phrase
-    vetoed: bool  # refused whatever the threshold (an unknown name, or nothing on topic)
+    vetoed: bool  # refused whatever the threshold (Evidence.vetoed)
 
 
 def gather(items: Sequence[EvalItem], data_dirs: Sequence[Path]) -> list[Candidates]:

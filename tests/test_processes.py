@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import os
 import signal
@@ -13,6 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from children import ctrl_c_as_at_a_terminal
 from telegram_api import FakeTelegram
 from test_bot import TOKEN, RunningBot, ask, bot_settings, visible
 
@@ -85,17 +85,15 @@ def environment(**extra: str) -> dict[str, str]:
 
 
 def citedesk(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "citedesk", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # Ctrl-C as at a terminal even when the tests run as a background job, which starts
-        # with SIGINT ignored (then Python installs no KeyboardInterrupt, and children inherit it).
-        preexec_fn=functools.partial(signal.signal, signal.SIGINT, signal.SIG_DFL),
-    )
+    with ctrl_c_as_at_a_terminal():
+        return subprocess.Popen(
+            [sys.executable, "-m", "citedesk", *args],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
 
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])

@@ -87,12 +87,12 @@ def test_sentences_glued_by_a_scrape_are_split_and_abbreviations_are_not() -> No
 
 def test_a_period_before_a_number_or_a_name_after_an_abbreviation_ends_no_sentence() -> None:
     """A quote that ended at "Rs." or "Florida Gov." cut the answer off (punkt's English tables
-    do not know them); "Yeah, no." still ends a sentence."""
+    do not know them); "Yeah, no." and "He said no." before a year still end one."""
     text = (
         "Rs. 1.35 lakh crore was spent on 2024 Lok Sabha elections and Rs. 4-5 lakh crores on "
         "assembly polls. He lives at No. 10 Downing Street.\n"
         "Trump was encouraging Florida Gov. Rick Scott (R) to run. Ryan had said: Yeah, no. "
-        "Sgt. La David Johnson was killed."
+        "Sgt. La David Johnson was killed. He said no. 2024 will be his last year."
     )
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "Rs. 1.35 lakh crore was spent on 2024 Lok Sabha elections and Rs. 4-5 lakh crores on "
@@ -101,6 +101,8 @@ def test_a_period_before_a_number_or_a_name_after_an_abbreviation_ends_no_senten
         "Trump was encouraging Florida Gov. Rick Scott (R) to run.",
         "Ryan had said: Yeah, no.",
         "Sgt. La David Johnson was killed.",
+        "He said no.",
+        "2024 will be his last year.",
     ]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import signal
 import subprocess
@@ -12,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from children import ctrl_c_as_at_a_terminal
 from typer.testing import CliRunner
 from websites import KIEL, LUBECK, NewsSite, article_html
 
@@ -145,16 +145,15 @@ def test_without_feeds_or_a_folder_it_says_what_to_set(
 def test_the_running_worker_stops_cleanly(worker_env: dict[str, str], stop: signal.Signals) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     env |= {"HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False", "FEED_POLL_MINUTES": "60"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "citedesk", "worker"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # Ctrl-C as at a terminal even when the tests run as a background job (SIGINT ignored).
-        preexec_fn=functools.partial(signal.signal, signal.SIGINT, signal.SIG_DFL),
-    )
+    with ctrl_c_as_at_a_terminal():
+        process = subprocess.Popen(
+            [sys.executable, "-m", "citedesk", "worker"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     watchdog = threading.Timer(PROCESS_SECONDS, process.kill)
     watchdog.start()
     try:

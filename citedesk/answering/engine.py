@@ -53,6 +53,9 @@ class Evidence:
     resolved: str
     ranked: list[Sentence]
     unknown_names: list[str] = field(default_factory=list)
+    # The question as the user put it (tidied), before the conversation filled it in: what it
+    # asks for is in its own words, not in the last question added as context.
+    asked: str = ""
     # The articles ranking read from the store for this question (not from the cache): as
     # stored now, so the quotes are checked in them without reading them again.
     read_articles: dict[str, ArticleRecord] = field(default_factory=dict)
@@ -66,7 +69,11 @@ class Evidence:
             bool(self.unknown_names)
             or not self.ranked
             or self.ranked[0].dense < MIN_DENSE
-            or missing_quantity(self.resolved, (s.text for s in self.ranked[:QUANTITY_CANDIDATES]))
+            or missing_quantity(
+                self.asked or self.resolved,
+                (s.text for s in self.ranked[:QUANTITY_CANDIDATES]),
+                said=self.resolved,
+            )
             is not None
         )
 
@@ -152,6 +159,7 @@ class AnswerEngine:
             ranked=self._rank(resolved, frame, context_articles=context, read=read),
             # A name no article mentions in any spelling cannot be answered about.
             unknown_names=vocabulary.unknown_names(resolved),
+            asked=tidied,
             read_articles=read,
         )
 

@@ -44,7 +44,7 @@ import numpy as np
 
 from citedesk.answering import _weights
 from citedesk.answering.dates import TimeFrame
-from citedesk.answering.quantities import says_anew
+from citedesk.answering.quantities import DAYS, MONTHS, NUMBER_WORDS, says_anew
 from citedesk.vectorstore.terms import Vocabulary, content_stems, stem, words
 
 FEATURES = (
@@ -183,24 +183,18 @@ def _share(groups: list[tuple[set[str], float]], present: set[str]) -> float:
     return sum(weight for spellings, weight in groups if spellings & present) / total
 
 
-_NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundred|thousand|million|billion|dozen|half|several"
-)
-_MONTHS = r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|oct(ober)?|nov(ember)?|dec(ember)?"
-_DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow"
 # What kind of answer a question asks for, and how a sentence that holds one looks.
 _ANSWER_TYPES = [
     (
         re.compile(r"\b(when|what year|what date|which year|what day|how long ago)\b", re.I),
-        re.compile(rf"\b(1[5-9]\d\d|20\d\d|{_MONTHS}|{_DAYS}|centur(y|ies)|decade)\b", re.I),
+        re.compile(rf"\b(1[5-9]\d\d|20\d\d|{MONTHS}|{DAYS}|centur(y|ies)|decade)\b", re.I),
     ),
     (
         re.compile(
             r"\b(how (many|much|long|far|old|big|large|high|often)|what (percentage|share|number|amount))\b",
             re.I,
         ),
-        re.compile(rf"(\d|\b({_NUMBER_WORDS})\b|%)", re.I),
+        re.compile(rf"(\d|\b({NUMBER_WORDS})\b|%)", re.I),
     ),
     (
         re.compile(r"\b(who|whom|whose)\b", re.I),

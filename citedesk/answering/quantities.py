@@ -3,8 +3,12 @@
 "What interest rate was Trump paying on the loan?" wants a share, "How much did the tickets
 cost?" a sum of money: candidates that name the loan or the tickets but no share or sum do not
 answer, however close they are (checking an answer's type is an old part of question answering).
-The shapes are lenient on purpose: a veto on them refuses only when no candidate states the kind
-of thing asked at all ("How old is X?" passes with any number in sight).
+
+A question counts as asking only in a question's own form ("what percentage", "how much ...
+cost", "how old"): "Why did the Fed raise the interest rate?" asks for no share. A sentence
+states a quantity only as a number with its unit ("54 percent", "$640 million", "February 12"),
+and only one the question does not already say. The answer shapes stay lenient where a unit is
+often left out: any number will do for an age or a size.
 """
 
 from __future__ import annotations
@@ -14,62 +18,81 @@ from collections.abc import Iterable
 
 from citedesk.vectorstore.terms import STOPWORDS, words
 
-_NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
-    r"hundred|thousand|million|billion|dozen"
+NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|million|billion|dozen|half|several"
 )
-_ANY_NUMBER = rf"\d[\d,.]*|\b(?:{_NUMBER_WORDS})\b"
+MONTHS = (
+    r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|"
+    r"oct(ober)?|nov(ember)?|dec(ember)?"
+)
+DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow"
+# A number: digits, or a number word ("one" is too often no number: "one of the talks").
+_NUMBER = rf"\b\d[\d,.]*|\b(?!one\b)(?:{NUMBER_WORDS})\b"
+_SCALE = r"(?:\s?(?:million|billion|trillion|crores?|lakhs?|bn|mn|m|k))?"
+_CURRENCY = r"dollars?|rupees?|euros?|pounds?|yen|yuan"
+
+
+def _question(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
 # Each kind: how a question asks for it, and how a sentence that states one looks.
 _KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "age": (
-        re.compile(
-            r"\bhow old\b|\bwhat age\b|(?:'s|’s|\bhis|\bher|\btheir)(?: \w+)? age\b",
-            re.IGNORECASE,
+        _question(
+            r"\bhow old\b|\b(?:at )?what age\b|\bwhat(?:'s| is| was) the age of\b"
+            r"|\bwhat(?:'s| is| was) (?:[\w.-]+ ){0,3}?(?:his|her|their|[\w.-]+(?:'s|’s)) age\b"
         ),
-        re.compile(
-            rf"{_ANY_NUMBER}|\bborn\b|\bteens?\b|\b(?:twen|thir|for|fif|six|seven|eigh|nine)ties\b",
-            re.IGNORECASE,
+        _question(
+            rf"{_NUMBER}|\bborn\b|\bteens?\b|\b(?:twen|thir|for|fif|six|seven|eigh|nine)ties\b"
         ),
     ),
     "share": (
-        re.compile(r"\b(?:percentage|percent|per cent|proportion|interest rate)\b", re.IGNORECASE),
-        re.compile(
-            r"%|\bper ?cent\b|\bpercentage points?\b|\bbasis points?\b|\b(?:half|third|quarter)\b",
-            re.IGNORECASE,
+        _question(
+            r"\b(?:what|which) (?:percentage|percent|per cent|proportion|fraction|share)\b"
+            r"|\bhow many (?:percentage points|percent|per cent)\b"
+            r"|\b(?:what|which|at what) (?:\w+ )?rate\b"
+        ),
+        _question(
+            r"\b\d[\d,.]*\s?(?:%|per ?cent\b|pc\b|percentage points?\b|basis points?\b|bps\b)"
+            r"|\b(?:half|halves|thirds?|quarters?)\b|\b(?:\d+|one|two|three|four|five) in \d+\b"
         ),
     ),
     "money": (
-        re.compile(
-            r"\bhow much\b.{0,60}\b(?:cost|costs|pay|paid|spend|spent|worth|fund|funding|budget|"
-            r"salary|price|fine|loan|lose|lost|raise|raised|earn|earned|money)\b"
-            r"|\bwhat (?:was|is|were) the (?:price|cost|salary|budget|fine|bill)\b",
-            re.IGNORECASE,
+        _question(
+            r"\bhow much (?:money|cash|funding)\b"
+            r"|\bhow much\b.{0,60}\b(?:cost|costs|costing|worth|pay|paid|salary|budget)\b"
+            r"|\bwhat (?:was|is|were) the (?:price|cost|salary)\b"
         ),
-        re.compile(
-            r"[$€£₹]|\bRs\.?\s?\d|\b(?:dollars?|rupees?|euros?|pounds?|crores?|lakhs?|million|"
-            r"billion|trillion|bn|mn|cents?)\b",
-            re.IGNORECASE,
+        _question(
+            rf"[$€£₹]\s?\d[\d,.]*{_SCALE}|\bRs\.?\s?\d[\d,.]*{_SCALE}"
+            rf"|(?:{_NUMBER}){_SCALE}\s(?:{_CURRENCY})\b"
+            rf"|\b\d[\d,.]*\s?(?:million|billion|trillion|crores?|lakhs?|bn|mn)\b"
         ),
     ),
     "size": (
-        re.compile(r"\bhow (?:tall|high|far|wide|deep|heavy)\b", re.IGNORECASE),
-        re.compile(_ANY_NUMBER, re.IGNORECASE),
+        _question(
+            r"\bhow (?:tall|wide|heavy)\b"
+            r"|\bwhat (?:is|was) the (?:height|length|width|weight|area|distance)\b"
+        ),
+        _question(_NUMBER),
     ),
     "date": (
-        re.compile(r"\b(?:what|which|exact) (?:date|day)\b|\bdate of birth\b", re.IGNORECASE),
-        re.compile(
-            r"\b(?:jan(?:uary)?|feb(?:ruary)?|march|april|may|june|july|aug(?:ust)?|"
-            r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday|"
-            r"thursday|friday|saturday|sunday|yesterday|today|tomorrow|tonight)\b"
-            r"|\b\d{1,2}/\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)\b",
-            re.IGNORECASE,
+        _question(r"\b(?:what|which|exact) (?:date|day)\b|\bdate of birth\b"),
+        _question(
+            rf"\b(?:{MONTHS})\.?\s\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s(?:of\s)?(?:{MONTHS})\b"
+            rf"|\b(?:{DAYS}|tonight)\b|\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b"
+            r"|\b\d{4}-\d{2}-\d{2}\b"
         ),
     ),
     "year": (
         # Not "what year-end target": a year-end is no year.
-        re.compile(r"\b(?:what|which|in what) year\b(?!-)", re.IGNORECASE),
-        re.compile(r"\b(?:1\d{3}|20\d\d)s?\b|\bcentury\b|\bdecades?\b|\byears? ago\b"),
+        _question(r"\b(?:what|which) year\b(?!-)"),
+        _question(
+            r"\b(?:1\d{3}|20\d\d)s?\b|\bcentury\b|\bdecades?\b|\byears? ago\b"
+            r"|\b(?:last|this|next) year\b"
+        ),
     ),
 }
 
@@ -96,14 +119,18 @@ def says_anew(shape: re.Pattern[str], question: str, text: str) -> bool:
     return False
 
 
-def missing_quantity(question: str, texts: Iterable[str]) -> str | None:
-    """A kind of quantity the question asks for that none of the texts states, or None."""
+def missing_quantity(question: str, texts: Iterable[str], said: str = "") -> str | None:
+    """A kind of quantity the question asks for that none of the texts states, or None.
+
+    `said` is what else the conversation had put to the articles (a follow-up's context):
+    no kind is asked in it, but a quantity it already says is no answer either."""
     candidates = list(texts)
+    context = f"{question} {said}"
     return next(
         (
             kind
             for kind in kinds_asked(question)
-            if not any(states(kind, question, text) for text in candidates)
+            if not any(states(kind, context, text) for text in candidates)
         ),
         None,
     )

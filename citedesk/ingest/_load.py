@@ -21,7 +21,7 @@ CLEANING_VERSION = "clean-7"
 # Part of every content hash: a change to sentence splitting or chunking changes the chunks of an
 # article whose text is the same, so it must re-ingest every article. (The value still names the
 # cleaning version it began with: a new string would re-embed every store for no change.)
-_CHUNKING_VERSION = "clean-5/chunk-4"
+_CHUNKING_VERSION = "clean-5/chunk-5"
 
 
 @dataclass(frozen=True)
