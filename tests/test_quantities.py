@@ -16,6 +16,7 @@ from citedesk.answering.quantities import kinds_asked, missing_quantity, states
         ("By how many percentage points did Northam beat Gillespie?", ["share"]),
         ("How much do tickets cost for Messi's GOAT Cup in Mumbai?", ["money"]),
         ("how much money did schnatter lose", ["money"]),
+        ("How much extra money for Maine did the revised bill include?", ["money"]),
         ("How old is Danica Roem?", ["age"]),
         ("What was Vece Paes's age when he died?", ["age"]),
         ("How tall is the Messi statue in Kolkata?", ["size"]),

@@ -61,7 +61,7 @@ _KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
     "money": (
         _question(
-            r"\bhow much (?:money|cash|funding)\b"
+            r"\bhow much (?:\w+ ){0,2}(?:money|cash|funding)\b"
             r"|\bhow much\b.{0,60}\b(?:cost|costs|costing|worth|pay|paid|salary|budget)\b"
             r"|\bwhat (?:was|is|were) the (?:price|cost|salary)\b"
         ),
