@@ -29,7 +29,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fit import HARD_NEGATIVES, Candidates, folds_by_question, gather, pairwise_regression
+from fit import (
+    HARD_NEGATIVES,
+    Candidates,
+    folds_by_question,
+    gather,
+    held_out,
+    pairwise_regression,
+)
 
 from citedesk.answering.evaluation import load_items
 from citedesk.answering.extractive import FEATURES
@@ -88,7 +95,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--splits", type=int, default=3, help="Fold splits (seeds) to average.")
     args = parser.parse_args()
-    if any("test" in path.name or "unseen" in path.name for path in args.dev):
+    if any(map(held_out, args.dev)):
         sys.exit("refusing to cross-validate on a held-out split")
     items = [item for path in args.dev for item in load_items(path)]
     data = [c for c in gather(items, args.data_dir) if not c.abstain]

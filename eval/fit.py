@@ -139,6 +139,11 @@ def folds_by_question(questions: Iterable[int], seed: int, folds: int) -> dict[i
     return {question: index % folds for index, question in enumerate(order)}
 
 
+def held_out(path: Path) -> bool:
+    """Whether a file is (or judges) a held-out split: test or unseen, never read here."""
+    return "test" in path.name or "unseen" in path.name
+
+
 @dataclass
 class Unanswered:
     """The question-level abstention model, in raw feature units, and its threshold."""
@@ -280,9 +285,7 @@ def main() -> None:
         help="Fit without this feature (its weight 0), to measure what it adds; repeatable.",
     )
     args = parser.parse_args()
-    if any(
-        "test" in path.name or "unseen" in path.name for path in args.dev + args.abstention_also
-    ):
+    if any(map(held_out, args.dev + args.abstention_also)):
         sys.exit("refusing to fit on a held-out split")
     items = [item for path in args.dev for item in load_items(path)]
     if args.corpora:

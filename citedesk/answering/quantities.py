@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from citedesk.vectorstore.terms import STOPWORDS, words
 
@@ -111,12 +112,18 @@ def states(kind: str, question: str, text: str) -> bool:
 def says_anew(shape: re.Pattern[str], question: str, text: str) -> bool:
     """Whether the text holds a match of the shape that the question does not already say: in
     "When did the 2017 talks end?" 2017 is no answer, nor Tilak in "Who was Tilak's wife?"."""
-    asked = set(words(question))
+    asked = _words_of(question)
     for match in shape.finditer(text):
         content = {word for word in words(match.group()) if word not in STOPWORDS}
         if not content or not content <= asked:
             return True
     return False
+
+
+@lru_cache(maxsize=64)
+def _words_of(question: str) -> frozenset[str]:
+    # Once per question, not once per candidate sentence: scoring asks for every one of them.
+    return frozenset(words(question))
 
 
 def missing_quantity(question: str, texts: Iterable[str], said: str = "") -> str | None:
