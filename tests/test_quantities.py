@@ -1,12 +1,12 @@
-"""A question that asks for a share, a sum, an age, a size, a date or a year is answered only by a
-candidate that states one."""
+"""A question that asks for a share, a sum, an age, a size, a date, a year or a count is answered
+only by a candidate that states one."""
 
 from __future__ import annotations
 
 import pytest
 
 from citedesk.answering import ABSTAIN_TEXT, AnswerEngine
-from citedesk.answering.quantities import kinds_asked, missing_quantity, states
+from citedesk.answering.quantities import counted, kinds_asked, missing_quantity, states
 
 
 @pytest.mark.parametrize(
@@ -27,6 +27,8 @@ from citedesk.answering.quantities import kinds_asked, missing_quantity, states
         ("At what rate did the economy grow?", ["share"]),
         ("What was the price of a ticket?", ["money"]),
         ("What is the age of the oldest accuser?", ["age"]),
+        ("How many goals did Vece Paes score at the 1972 Olympics?", ["count"]),
+        ("how many MORE troops did Biden send", ["count"]),
         # Asking for no quantity, though the words are there: a verb "share", a year-end, "how
         # much" of time or of criticism, a rate or an age talked about, a bill that is a law.
         ("What did Manu Bhaker share on Independence Day?", []),
@@ -43,6 +45,9 @@ from citedesk.answering.quantities import kinds_asked, missing_quantity, states
         ("How far did the talks get?", []),
         ("How high are tensions on the border?", []),
         ("Who is the Kremlin spokesman?", []),
+        # A count that names no thing counted cannot be checked.
+        ("How many of them occur naturally?", []),
+        ("How many are there?", []),
     ],
 )
 def test_the_kind_of_quantity_asked_for(question: str, kinds: list[str]) -> None:
@@ -80,6 +85,39 @@ def test_a_quantity_is_a_number_with_its_unit_that_the_question_does_not_already
     assert states("date", dated, "It was signed on February 12, 2015.")
 
 
+def test_a_count_is_a_number_beside_the_thing_counted() -> None:
+    goals = "How many goals did Vece Paes score at the 1972 Munich Olympics?"
+    assert counted(goals) == {"goal"}
+    assert not states("count", goals, "He won bronze at the 1972 Munich Olympics, aged 27.")
+    assert states("count", goals, "Paes scored two goals in the final.")
+    assert states("count", goals, "His goals: 3 in five matches.")
+    assert missing_quantity(goals, ["He won bronze at the 1972 Olympics."]) == "count"
+    # Once, twice and thrice are numbers of times; a hyphen joins a number to its unit.
+    assert states("count", "How many times did he win the seat?", "Twice he won it.")
+    trip = "how many days and how many km is the yatra?"
+    assert counted(trip) == {"day", "km"}
+    assert states("count", trip, "The 16-day, 1300+ km yatra aims to raise awareness.")
+    # The question's own number is no answer; people are counted in other words too.
+    assert not states("count", "How many of the 12 jurors voted?", "All 12 jurors met.")
+    assert states("count", "How many people died in the blast?", "The blast killed 14.")
+
+
+@pytest.mark.parametrize(
+    ("question", "quoted"),
+    [
+        ("How many rounds of talks did the US and Russia hold last week?", "three rounds"),
+        ("How many hours did the Paris talks last?", "eight-hour talks"),
+        ("How many troops has Russia massed near Ukraine?", "tens of thousands"),
+    ],
+)
+def test_a_count_the_articles_give_is_answered(
+    engine: AnswerEngine, question: str, quoted: str
+) -> None:
+    answer = engine.ask(question)
+    assert not answer.abstained
+    assert any(quoted in citation.quote for citation in answer.citations)
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -87,12 +125,16 @@ def test_a_quantity_is_a_number_with_its_unit_that_the_question_does_not_already
         "What interest rate does Russia charge Ukraine for gas?",
         "What percentage of Russia's troops are near Ukraine?",
         "How old is Sergei Lavrov?",
+        "How many Javelin missiles did the US send?",
+        "How many tanks has Russia moved to the border?",
+        "How many anti-tank weapons did Britain send to Ukraine?",
     ],
 )
 def test_a_near_miss_that_asks_for_a_quantity_none_states_is_refused(
     engine: AnswerEngine, question: str
 ) -> None:
-    """The sample articles are about the aid, the gas, the troops and Lavrov, and give no sum,
-    rate, share or age: each was answered with a sentence about its topic."""
+    """The sample articles are about the aid, the gas, the troops, Lavrov and the weapons sent,
+    and give no sum, rate, share, age or count of them: each was answered with a sentence about
+    its topic."""
     answer = engine.ask(question)
     assert answer.abstained and answer.answer == ABSTAIN_TEXT

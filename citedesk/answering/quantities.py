@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from citedesk.vectorstore.terms import STOPWORDS, words
+from citedesk.vectorstore.terms import STOPWORDS, stem, words
 
 NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
@@ -98,15 +98,78 @@ _KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 }
 
 
+# A count: "How many goals did Paes score?" is answered by a number beside goals ("scored two
+# goals", "goals: 3"), not by any number near his name ("the 1972 Olympics"). The things counted
+# are the words after "how many" up to a function word ("how many Javelin missiles were ...").
+# (A lookahead: "how many days and how many km" counts both.)
+_COUNTED = re.compile(
+    r"\bhow many\s+(?:(?:more|other)\s+)?(?=((?:[\w'’-]+\s+){0,2}[\w'’-]+))", re.IGNORECASE
+)
+_CARDINAL = re.compile(
+    rf"\d[\d,.]*|{NUMBER_WORDS}|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
+    r"|sixty|seventy|eighty|ninety|hundreds|thousands|millions|billions|dozens|few|one",
+    re.IGNORECASE,
+)
+# "once", "twice", "thrice" are a number of times.
+_TIMES = frozenset({"once", "twice", "thrice"})
+# Words either side of a number that may name what it counts ("five major mass extinctions").
+_COUNT_WINDOW = 4
+# Counted things that sentences name in other words ("12 were killed", "3,000 workers", "193
+# members"): for these any number will do, as for an age.
+_ANY_NUMBER = frozenset(stem(word) for word in ("people", "persons", "individuals", "humans"))
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+
+
+def counted(question: str) -> frozenset[str]:
+    """The stems of what a "how many" question counts ("how many Javelin missiles" -> javelin,
+    missil); none when it says no thing ("how many of them", "how many are there")."""
+    things: set[str] = set()
+    for match in _COUNTED.finditer(question):
+        for word in words(match.group(1)):
+            if word in STOPWORDS:
+                break
+            if len(word) > 1:
+                things.add(stem(word))
+    return frozenset(things)
+
+
 def kinds_asked(question: str) -> list[str]:
-    """The kinds the question asks for ("age", "share", "money", "size", "date", "year")."""
-    return [kind for kind, (asks, _) in _KINDS.items() if asks.search(question)]
+    """The kinds the question asks for ("age", "share", "money", "size", "date", "year",
+    "count")."""
+    kinds = [kind for kind, (asks, _) in _KINDS.items() if asks.search(question)]
+    if "share" not in kinds and counted(question):  # "how many percentage points": a share
+        kinds.append("count")
+    return kinds
 
 
 def states(kind: str, question: str, text: str) -> bool:
     """Whether the text states a quantity of this kind that the question does not already say
     ("$640 million" is no answer to "What rate was paid on the $640 million loan?")."""
+    if kind == "count":
+        return states_count(question, text)
     return says_anew(_KINDS[kind][1], question, text)
+
+
+def states_count(question: str, text: str) -> bool:
+    """Whether the text gives a number, not in the question, beside a thing the question counts
+    (any number, when that is people)."""
+    things = counted(question)
+    if not things:
+        return False
+    asked = _words_of(question)
+    tokens = _TOKEN.findall(text)
+    stems: list[str] | None = None
+    for at, token in enumerate(tokens):
+        lower = token.lower()
+        if lower in asked or not (lower in _TIMES or _CARDINAL.fullmatch(lower)):
+            continue
+        if things & _ANY_NUMBER or (lower in _TIMES and "time" in things):
+            return True
+        if stems is None:
+            stems = [stem(word.lower()) for word in tokens]
+        if things.intersection(stems[max(0, at - _COUNT_WINDOW) : at + _COUNT_WINDOW + 1]):
+            return True
+    return False
 
 
 def says_anew(shape: re.Pattern[str], question: str, text: str) -> bool:
