@@ -170,6 +170,9 @@ def test_normalized_questions_keep_words(text: str) -> None:
 def test_relative_days_resolve_against_the_asking_day() -> None:
     wednesday = date(2022, 1, 19)
     assert time_frame("What happened yesterday?", wednesday).day == date(2022, 1, 18)
+    # Typed as people chat, once tidied.
+    said_yday = normalize_question("wat did blinken say yday??")
+    assert time_frame(said_yday, wednesday).day == date(2022, 1, 18)
     assert time_frame("what did Blinken say on Tuesday?", wednesday).day == date(2022, 1, 18)
     assert time_frame("What did Biden say on Friday?", wednesday).day == date(2022, 1, 14)
     assert time_frame("the latest on Ukraine", wednesday).prefer_recent
@@ -228,6 +231,17 @@ def test_an_acronym_the_articles_write_is_a_name_they_also_spell_out() -> None:
         ("how many ppl use snap pls", "how many people use snap"),
         ("What is R&D spending in the US?", "What is R&D spending in the US?"),
         ("thanks", "thanks"),
+        ("soooo did don jr lie to hannity", "did don jr lie to hannity"),
+        ("goood q, whyyy did he quit", "good q, why did he quit"),
+        ("how many days n how many km", "how many days and how many km"),
+        ("how much did he spend yday", "how much did he spend yesterday"),
+        (
+            "what electronegativity diff makes a bond ionic",
+            "what electronegativity difference makes a bond ionic",
+        ),
+        # A letter three times over that is a word of its own stays: "iii", "AAA".
+        ("what happened in world war iii", "what happened in world war iii"),
+        ("N. Korea and S. Korea", "N. Korea and S. Korea"),
     ],
 )
 def test_chat_spellings_and_fillers_are_tidied(typed: str, tidied: str) -> None:

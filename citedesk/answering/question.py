@@ -9,6 +9,8 @@ import html
 import re
 import unicodedata
 
+from citedesk.vectorstore.terms import english_words
+
 _TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
 _SPACES = re.compile(r"\s+")
 _REPEATED_PUNCTUATION = re.compile(r"([?!.,])\1+")
@@ -18,8 +20,19 @@ _CHAT_WORDS = {
     "abt": "about", "ppl": "people", "wat": "what", "wot": "what", "whats": "what's",
     "u": "you", "ur": "your", "r": "are", "govt": "government", "b4": "before", "bc": "because",
     "cuz": "because", "coz": "because", "yr": "year", "yrs": "years", "thx": "thanks",
-    "w/": "with", "w/o": "without",
+    "w/": "with", "w/o": "without", "n": "and", "tho": "though", "thru": "through",
+    "diff": "difference", "info": "information", "pic": "picture", "pics": "pictures",
+    "msg": "message", "smth": "something", "sth": "something", "prez": "president",
+    "intl": "international", "dept": "department",
+    # Days matter: "yesterday" and "today" are resolved against the articles' dates.
+    "yday": "yesterday", "ystd": "yesterday", "2day": "today", "tmrw": "tomorrow",
+    "tmr": "tomorrow", "2moro": "tomorrow", "rn": "right now", "bday": "birthday",
+    # Not "wanna" -> "want to" or "gonna" -> "going to": an answer seldom says "want" or
+    # "going", and words a question adds must be matched (on dev it cost two questions).
 }  # fmt: skip
+# A letter typed three times or more ("soooo", "whyyy", "goood"): no English word has that.
+_STRETCHED = re.compile(r"\b[a-z]*([a-z])\1\1[a-z]*\b")
+_RUN = re.compile(r"([a-z])\1{2,}")
 # Lower case and standing alone only: "US", "R&D" and "Plan B4" are left as they are.
 _CHAT_WORD = re.compile(
     r"(?<!\S)("
@@ -44,6 +57,15 @@ def _is_noise(char: str) -> bool:
     return category[0] in "SPC"
 
 
+def _unstretched(word: str) -> str:
+    """The word with each run of one letter cut to two if that makes an English word ("goood"
+    -> "good"), else to one ("soooo" -> "so", "whyyy" -> "why"); "iii" and "aaa" stay."""
+    if len(set(word)) == 1:
+        return word
+    doubled = _RUN.sub(r"\1\1", word)
+    return doubled if doubled in english_words() else _RUN.sub(r"\1", word)
+
+
 def normalize_question(text: str) -> str:
     """Return the question without markup and symbols, whitespace folded."""
     text = html.unescape(_TAG.sub(" ", text))
@@ -51,6 +73,7 @@ def normalize_question(text: str) -> str:
     text = "".join(" " if _is_noise(char) else char for char in text)
     text = _REPEATED_PUNCTUATION.sub(r"\1", text)
     text = _SPACES.sub(" ", text).strip()
+    text = _STRETCHED.sub(lambda match: _unstretched(match.group()), text)
     text = _CHAT_WORD.sub(lambda match: _CHAT_WORDS[match.group(1)], text)
     # Keep the message as it was if it is nothing but filler ("thanks", "ok").
     trimmed = _CLOSING_FILLER.sub("", _OPENING_FILLER.sub("", text)).strip()
