@@ -59,6 +59,18 @@ def test_a_word_pointing_at_a_name_in_the_answer_adds_it() -> None:
     assert "NATO-Russia Council" in resolve("what was said about the council?", [last], PROPER)
 
 
+def test_a_title_before_a_name_in_the_answer_points_at_it() -> None:
+    """ "the host" is the person the answer gave that title; a place before a title is not."""
+    last = turn(
+        "What did Sekulow insist on Fox News Sunday?",
+        "The show's host, Chris Wallace, said this is weird.",
+    )
+    assert "Chris Wallace" in resolve("How did the host push back?", [last], PROPER)
+    assert "Chris Wallace" not in resolve("How did the guest push back?", [last], PROPER)
+    moved = turn("Where are the troops?", "Troops near Kiev, Ukraine's capital, were moved.")
+    assert "Kiev" not in resolve("how many troops are there now?", [moved], PROPER)
+
+
 def test_a_standalone_question_is_left_alone() -> None:
     last = turn("Who is the Kremlin spokesman?", "Kremlin spokesman Dmitry Peskov said.")
     assert resolve("How many troops are at the border?", [last], PROPER) == (

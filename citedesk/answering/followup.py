@@ -36,6 +36,11 @@ _NAME_NOISE = {
     "is", "was", "were", "are", "has", "have", "had", "will", "would", "can", "could",
 }  # fmt: skip
 _WINDOW = 4
+# Words before a name that may be its title ("the show's host, Chris Wallace"), and the noun
+# of a description that may point back at it ("the host", "that minister"; not "beat" in "who
+# did he beat?", which would put the answer's other name into the question).
+_TITLE_WINDOW = 2
+_DEFINITE = re.compile(r"\b(?:the|that|this)\s+([a-z][\w-]*)\b", re.IGNORECASE)
 _PREPOSITIONS = {
     "about", "against", "at", "by", "for", "from", "in", "into", "of", "on", "over", "to",
     "toward", "towards", "with", "within", "without",
@@ -255,14 +260,20 @@ def _focus_name(turn: Turn, proper: Collection[str] = (), pronoun: str | None = 
 
 
 def _named_in_answer(question: str, turn: Turn, proper: Collection[str] = ()) -> list[str]:
-    """Names from the last answer that a question's words point at ("the council" -> the UN
-    Security Council), when the question does not spell them out itself."""
+    """Names from the last answer that a question's words point at, when the question does not
+    spell them out itself: a word of the name ("the council" -> the UN Security Council) or a
+    title just before it ("the host" -> "the show's host, Chris Wallace")."""
     asked = set(content_stems(question))
+    described = {stem(word.lower()) for word in _DEFINITE.findall(question)}
     found: dict[str, None] = {}
     for quote in turn.quotes[:3]:
-        for name, _, _ in _names(quote, proper):
+        tokens = [stem(token.strip(_NAME_EDGES).lower()) for token in quote.split()]
+        for name, start, _ in _names(quote, proper):
             name_stems = _stems(name)
-            if len(name.split()) >= 2 and name_stems & asked and not name_stems <= asked:
+            if len(name.split()) < 2 or name_stems <= asked:
+                continue
+            titled = set(tokens[max(0, start - _TITLE_WINDOW) : start]) & described
+            if name_stems & asked or (titled and _person(name, turn.quotes) is not None):
                 found.setdefault(name, None)
     return list(found)
 
