@@ -199,6 +199,22 @@ def test_acronyms_and_short_name_typos_are_not_unknown_names() -> None:
     assert vocabulary.unknown_names("What did the BBC report?") == ["BBC"]
 
 
+def test_a_name_the_articles_write_in_a_longer_form_is_known() -> None:
+    """A name that the articles hyphenate ("COVID-19") or write as a pair the question misspells
+    ("Vece Paez" for Vece Paes: "Paez" alone is too short to match) is no unknown name: both
+    questions were refused although their articles answer them."""
+    vocabulary = Vocabulary(
+        [
+            "Of 166 countries, 40 used postal ballots before the COVID-19 outbreak.",
+            "Dr. Vece Paes, an Olympic bronze medallist, was laid to rest in Kolkata.",
+        ]
+    )
+    assert vocabulary.unknown_names("How many countries used postal ballots before COVID?") == []
+    assert vocabulary.unknown_names("How old was Vece Paez when he passed away?") == []
+    assert vocabulary.unknown_names("Who is Leander Paez?") == ["Leander Paez"]
+    assert vocabulary.unknown_names("What did the COV say?") == ["COV"]
+
+
 def test_an_acronym_the_articles_write_is_a_name_they_also_spell_out() -> None:
     """An acronym ("KBC") is what a question is about, not what it asks; a sentence saying "Kaun
     Banega Crorepati" mentions it; the spelled-out words of an acronym that are ordinary words

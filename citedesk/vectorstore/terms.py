@@ -91,6 +91,11 @@ class SortedWords:
     def __iter__(self) -> Iterator[str]:
         return iter(self._words)
 
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether a word starts with this ("covid-" for covid-19)."""
+        index = bisect.bisect_left(self._words, prefix)
+        return index < len(self._words) and self._words[index].startswith(prefix)
+
     def __len__(self) -> int:
         return len(self._words)
 
@@ -528,6 +533,8 @@ class Vocabulary:
             or self._near_a_word(word)
             or word in self.acronyms  # "KBC" for an article that spells the name out
             or self._short_name_typo(word)
+            # The first part of a hyphenated word the corpus writes: "COVID" of COVID-19.
+            or self.words.has_prefix(f"{word}-")
         )
 
     def _short_name_typo(self, word: str) -> bool:
@@ -545,7 +552,9 @@ class Vocabulary:
         The head (last word) of each capitalised run after the first word is checked, in any
         spelling the corpus has and allowing a typo: "Emmanuel Macron" -> Macron.
         """
-        tokens = _TOKEN.findall(question)
+        # A two-word name the corpus writes, typed a letter or two off, is known as a whole
+        # ("Vece Paez": Vece Paes, though "Paez" alone is too short to be matched).
+        tokens = _TOKEN.findall(_NAME_RUN.sub(self._corrected_name, question))
         unknown: list[str] = []
         run: list[str] = []
         for position, token in enumerate([*tokens, ""]):
