@@ -69,6 +69,11 @@ def test_a_title_before_a_name_in_the_answer_points_at_it() -> None:
     assert "Chris Wallace" not in resolve("How did the guest push back?", [last], PROPER)
     moved = turn("Where are the troops?", "Troops near Kiev, Ukraine's capital, were moved.")
     assert "Kiev" not in resolve("how many troops are there now?", [moved], PROPER)
+    # A noun that is no role names no one: "the report", "the meeting".
+    met = turn("What was said?", "At the meeting, Vladimir Putin met Emmanuel Macron.")
+    assert resolve("Where was the meeting held?", [met], PROPER) == "Where was the meeting held?"
+    new = turn("What changed?", "The new prime minister, Keir Starmer, promised change.")
+    assert "Keir Starmer" in resolve("What did the new prime minister say?", [new], PROPER)
 
 
 def test_a_standalone_question_is_left_alone() -> None:

@@ -97,9 +97,31 @@ def test_a_count_is_a_number_beside_the_thing_counted() -> None:
     trip = "how many days and how many km is the yatra?"
     assert counted(trip) == {"day", "km"}
     assert states("count", trip, "The 16-day, 1300+ km yatra aims to raise awareness.")
-    # The question's own number is no answer; people are counted in other words too.
-    assert not states("count", "How many of the 12 jurors voted?", "All 12 jurors met.")
+    # People are counted in other words too; a glued unit, a hyphenated thing, "twice" and
+    # "no goals" are counts.
     assert states("count", "How many people died in the blast?", "The blast killed 14.")
+    assert states("count", "How many civilians were killed?", "At least 12 people were killed.")
+    assert not states("count", "How many people died?", "There is no evidence of it.")
+    assert states("count", "How many km is the yatra?", "The 3,500km yatra began.")
+    assert states("count", "How many by-elections were held?", "Three by-elections were held.")
+    assert states("count", "How many F-35s did Israel buy?", "Israel bought 50 F-35 jets.")
+    assert states("count", goals, "He scored twice.")
+    assert states("count", goals, "He scored no goals.")
+    assert states("count", "How many goals in the two games?", "He scored two goals in them.")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many died in the blast?",  # a verb, not a thing counted
+        "How many injured?",
+        "How many were killed?",
+        "How many of the 12 jurors voted?",
+        "How many dollars did the deal cost?",  # money
+    ],
+)
+def test_a_count_that_names_no_thing_is_not_checked(question: str) -> None:
+    assert "count" not in kinds_asked(question)
 
 
 @pytest.mark.parametrize(

@@ -213,6 +213,9 @@ def test_a_name_the_articles_write_in_a_longer_form_is_known() -> None:
     assert vocabulary.unknown_names("How old was Vece Paez when he passed away?") == []
     assert vocabulary.unknown_names("Who is Leander Paez?") == ["Leander Paez"]
     assert vocabulary.unknown_names("What did the COV say?") == ["COV"]
+    # Only before a number: "Jean" of Jean-Pierre is another name.
+    spoke = Vocabulary(["Karine Jean-Pierre spoke to reporters."])
+    assert spoke.unknown_names("What did Michel Jean say?") == ["Michel Jean"]
 
 
 def test_an_acronym_the_articles_write_is_a_name_they_also_spell_out() -> None:
@@ -249,15 +252,18 @@ def test_an_acronym_the_articles_write_is_a_name_they_also_spell_out() -> None:
         ("thanks", "thanks"),
         ("soooo did don jr lie to hannity", "did don jr lie to hannity"),
         ("goood q, whyyy did he quit", "good q, why did he quit"),
-        ("how many days n how many km", "how many days and how many km"),
+        ("Soooo how many days", "how many days"),
         ("how much did he spend yday", "how much did he spend yesterday"),
         (
             "what electronegativity diff makes a bond ionic",
             "what electronegativity difference makes a bond ionic",
         ),
-        # A letter three times over that is a word of its own stays: "iii", "AAA".
+        # Roman numerals and words no cut makes English stay; "n" may be North.
         ("what happened in world war iii", "what happened in world war iii"),
-        ("N. Korea and S. Korea", "N. Korea and S. Korea"),
+        ("is wwiii coming", "is wwiii coming"),
+        ("who was henry viii", "who was henry viii"),
+        ("xxxtentacion songs", "xxxtentacion songs"),
+        ("what did n korea launch", "what did n korea launch"),
     ],
 )
 def test_chat_spellings_and_fillers_are_tidied(typed: str, tidied: str) -> None:

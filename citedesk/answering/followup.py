@@ -36,11 +36,6 @@ _NAME_NOISE = {
     "is", "was", "were", "are", "has", "have", "had", "will", "would", "can", "could",
 }  # fmt: skip
 _WINDOW = 4
-# Words before a name that may be its title ("the show's host, Chris Wallace"), and the noun
-# of a description that may point back at it ("the host", "that minister"; not "beat" in "who
-# did he beat?", which would put the answer's other name into the question).
-_TITLE_WINDOW = 2
-_DEFINITE = re.compile(r"\b(?:the|that|this)\s+([a-z][\w-]*)\b", re.IGNORECASE)
 _PREPOSITIONS = {
     "about", "against", "at", "by", "for", "from", "in", "into", "of", "on", "over", "to",
     "toward", "towards", "with", "within", "without",
@@ -48,7 +43,7 @@ _PREPOSITIONS = {
 _ARTICLES = {"the", "a", "an"}
 # Last words of capitalised runs that name an organisation, a place, an event or a title, not a
 # person ("the State Department", "the Federal Republic", "the Security Council").
-_NOT_PERSON_HEADS = {
+_INSTITUTIONS = {
     "administration", "agency", "airport", "alliance", "army", "assembly", "association",
     "bank", "board", "bureau", "cabinet", "centre", "center", "church", "city", "club",
     "college", "commission", "committee", "company", "conference", "congress", "corporation",
@@ -59,13 +54,24 @@ _NOT_PERSON_HEADS = {
     "post", "province", "region", "republic", "school", "senate", "service", "society",
     "stadium", "state", "states", "street", "team", "times", "treaty", "tribunal", "union",
     "university",
-    # A run that ends in a title is the title ("New York Mayor", "Foreign Minister"), the
-    # person's name comes after it.
+}  # fmt: skip
+# A run that ends in a title is the title ("New York Mayor", "Foreign Minister"), the person's
+# name comes after it.
+_TITLES = {
     "ambassador", "attorney", "captain", "chairman", "chancellor", "chief", "coach",
     "commissioner", "director", "envoy", "general", "governor", "judge", "king", "leader",
     "mayor", "minister", "pope", "president", "prince", "queen", "secretary", "senator",
     "sheriff", "speaker", "spokesman", "spokesperson", "spokeswoman",
 }  # fmt: skip
+_NOT_PERSON_HEADS = _INSTITUTIONS | _TITLES
+# What a follow-up may call someone the last answer named with it ("the host" for "the show's
+# host, Chris Wallace"): titles, and roles that news writes before a name.
+_ROLES = _TITLES | {
+    "activist", "actor", "adviser", "advisor", "aide", "anchor", "author", "candidate", "ceo",
+    "commander", "diplomat", "editor", "founder", "host", "journalist", "lawyer", "nominee",
+    "official", "player", "premier", "prosecutor", "reporter", "singer",
+}  # fmt: skip
+_DETERMINERS = {"the", "that", "this"}
 _OTHER_ONE = re.compile(r"\bthe other (?:one|person|guy|man|woman|official|side)\b", re.IGNORECASE)
 # A question that asks the answer to name someone or something: "he" then points at the answer.
 _ASKS_FOR_A_NAME = re.compile(r"\s*(and\s+)?(who(se|m)?|which)\b", re.IGNORECASE)
@@ -264,18 +270,29 @@ def _named_in_answer(question: str, turn: Turn, proper: Collection[str] = ()) ->
     spell them out itself: a word of the name ("the council" -> the UN Security Council) or a
     title just before it ("the host" -> "the show's host, Chris Wallace")."""
     asked = set(content_stems(question))
-    described = {stem(word.lower()) for word in _DEFINITE.findall(question)}
+    roles = _roles_described(question)
     found: dict[str, None] = {}
     for quote in turn.quotes[:3]:
-        tokens = [stem(token.strip(_NAME_EDGES).lower()) for token in quote.split()]
+        tokens = [token.strip(_NAME_EDGES).lower() for token in quote.split()]
         for name, start, _ in _names(quote, proper):
             name_stems = _stems(name)
             if len(name.split()) < 2 or name_stems <= asked:
                 continue
-            titled = set(tokens[max(0, start - _TITLE_WINDOW) : start]) & described
+            titled = start > 0 and tokens[start - 1] in roles
             if name_stems & asked or (titled and _person(name, turn.quotes) is not None):
                 found.setdefault(name, None)
     return list(found)
+
+
+def _roles_described(question: str) -> set[str]:
+    """The roles a question names someone by: "the host", "that new prime minister" (not "the
+    report", nor "beat" in "who did he beat?": no role)."""
+    tokens = [token.strip(_NAME_EDGES).lower() for token in question.split()]
+    return {
+        token
+        for index, token in enumerate(tokens)
+        if token in _ROLES and _DETERMINERS & set(tokens[max(0, index - 3) : index])
+    }
 
 
 def _context_of(turn: Turn) -> str | None:

@@ -65,6 +65,7 @@ _KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             r"\bhow much (?:\w+ ){0,2}(?:money|cash|funding)\b"
             r"|\bhow much\b.{0,60}\b(?:cost|costs|costing|worth|pay|paid|salary|budget)\b"
             r"|\bwhat (?:was|is|were) the (?:price|cost|salary)\b"
+            rf"|\bhow many (?:{_CURRENCY}|crores?|lakhs?)\b"
         ),
         _question(
             rf"[$€£₹]\s?\d[\d,.]*{_SCALE}|\bRs\.?\s?\d[\d,.]*{_SCALE}"
@@ -99,45 +100,71 @@ _KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 
 
 # A count: "How many goals did Paes score?" is answered by a number beside goals ("scored two
-# goals", "goals: 3"), not by any number near his name ("the 1972 Olympics"). The things counted
-# are the words after "how many" up to a function word ("how many Javelin missiles were ...").
-# (A lookahead: "how many days and how many km" counts both.)
+# goals", "goals: 3"), not by any number near his name ("the 1972 Olympics"). The thing counted
+# is the words after "how many" up to its first plural ("how many Javelin missiles were ...");
+# without one there ("how many died", "how many of them") the question names no thing and is
+# not checked. (A lookahead: "how many days and how many km" counts both.)
 _COUNTED = re.compile(
     r"\bhow many\s+(?:(?:more|other)\s+)?(?=((?:[\w'’-]+\s+){0,2}[\w'’-]+))", re.IGNORECASE
 )
+# Plurals without an s, and units, that a count may name.
+_PLURALS = frozenset(
+    {"people", "men", "women", "children", "police", "staff", "personnel", "crew", "km", "kg"}
+)
 _CARDINAL = re.compile(
-    rf"\d[\d,.]*|{NUMBER_WORDS}|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
-    r"|sixty|seventy|eighty|ninety|hundreds|thousands|millions|billions|dozens|few|one",
+    rf"{NUMBER_WORDS}|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|sixty"
+    r"|seventy|eighty|ninety|hundreds|thousands|millions|billions|dozens|few|one|zero|no|none",
     re.IGNORECASE,
 )
-# "once", "twice", "thrice" are a number of times.
+# Digits, and a unit glued to them: "3,500km".
+_DIGITS = re.compile(r"\d[\d,.]*([a-z]*)", re.IGNORECASE)
+# A number of times, whatever is counted ("he scored twice").
 _TIMES = frozenset({"once", "twice", "thrice"})
 # Words either side of a number that may name what it counts ("five major mass extinctions").
 _COUNT_WINDOW = 4
-# Counted things that sentences name in other words ("12 were killed", "3,000 workers", "193
-# members"): for these any number will do, as for an age.
-_ANY_NUMBER = frozenset(stem(word) for word in ("people", "persons", "individuals", "humans"))
+# People are counted under many names ("12 were killed", "3,000 residents", "132 on board"): for
+# these any number will do, as for an age.
+_ANY_NUMBER = frozenset(
+    stem(word)
+    for word in (
+        "people", "persons", "individuals", "humans", "civilians", "residents", "citizens",
+        "victims", "casualties", "deaths", "passengers",
+    )
+)  # fmt: skip
+# Words that are numbers only beside what they count ("no goals", "one of the talks").
+_VAGUE = frozenset({"no", "none", "zero", "one", "few"})
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+
+
+def _counts_asked(question: str) -> list[tuple[frozenset[str], str]]:
+    """What each "how many" of the question counts: the stems of its words, and of its plural."""
+    asked = []
+    for match in _COUNTED.finditer(question):
+        stems: set[str] = set()
+        for word in words(match.group(1)):
+            if word in STOPWORDS:
+                break
+            parts = [part for part in word.split("-") if len(part) > 1 and part not in STOPWORDS]
+            stems.update(stem(part) for part in parts)  # "by-elections": elect
+            stems.update(part[:-1] for part in parts if part[:-1].isdigit())  # "F-35s": 35
+            if parts and (word in _PLURALS or (word.endswith("s") and len(word) > 3)):
+                asked.append((frozenset(stems), stem(parts[-1])))
+                break
+    return asked
 
 
 def counted(question: str) -> frozenset[str]:
     """The stems of what a "how many" question counts ("how many Javelin missiles" -> javelin,
-    missil); none when it says no thing ("how many of them", "how many are there")."""
-    things: set[str] = set()
-    for match in _COUNTED.finditer(question):
-        for word in words(match.group(1)):
-            if word in STOPWORDS:
-                break
-            if len(word) > 1:
-                things.add(stem(word))
-    return frozenset(things)
+    missil); none when it names no thing ("how many of them", "how many died")."""
+    return frozenset(stem for stems, _ in _counts_asked(question) for stem in stems)
 
 
 def kinds_asked(question: str) -> list[str]:
     """The kinds the question asks for ("age", "share", "money", "size", "date", "year",
     "count")."""
     kinds = [kind for kind, (asks, _) in _KINDS.items() if asks.search(question)]
-    if "share" not in kinds and counted(question):  # "how many percentage points": a share
+    # "how many percentage points" asks for a share, "how many dollars" for money.
+    if not {"share", "money"} & set(kinds) and counted(question):
         kinds.append("count")
     return kinds
 
@@ -151,23 +178,28 @@ def states(kind: str, question: str, text: str) -> bool:
 
 
 def states_count(question: str, text: str) -> bool:
-    """Whether the text gives a number, not in the question, beside a thing the question counts
-    (any number, when that is people)."""
-    things = counted(question)
-    if not things:
+    """Whether the text gives a number beside a thing the question counts (any number when
+    that is people; "once", "twice", "thrice" for anything)."""
+    asked = _counts_asked(question)
+    if not asked:
         return False
-    asked = _words_of(question)
+    things = frozenset(stem for stems, _ in asked for stem in stems)
+    people = any(head in _ANY_NUMBER for _, head in asked)
     tokens = _TOKEN.findall(text)
     stems: list[str] | None = None
     for at, token in enumerate(tokens):
         lower = token.lower()
-        if lower in asked or not (lower in _TIMES or _CARDINAL.fullmatch(lower)):
+        digits = _DIGITS.fullmatch(lower)
+        if not (digits or lower in _TIMES or _CARDINAL.fullmatch(lower)):
             continue
-        if things & _ANY_NUMBER or (lower in _TIMES and "time" in things):
+        if lower in _TIMES or (people and lower not in _VAGUE):
             return True
         if stems is None:
             stems = [stem(word.lower()) for word in tokens]
-        if things.intersection(stems[max(0, at - _COUNT_WINDOW) : at + _COUNT_WINDOW + 1]):
+        near = set(stems[max(0, at - _COUNT_WINDOW) : at + _COUNT_WINDOW + 1])
+        if digits and digits.group(1):
+            near.add(stem(digits.group(1)))  # "3,500km"
+        if things & near:
             return True
     return False
 

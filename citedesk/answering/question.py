@@ -20,19 +20,22 @@ _CHAT_WORDS = {
     "abt": "about", "ppl": "people", "wat": "what", "wot": "what", "whats": "what's",
     "u": "you", "ur": "your", "r": "are", "govt": "government", "b4": "before", "bc": "because",
     "cuz": "because", "coz": "because", "yr": "year", "yrs": "years", "thx": "thanks",
-    "w/": "with", "w/o": "without", "n": "and", "tho": "though", "thru": "through",
+    "w/": "with", "w/o": "without", "tho": "though", "thru": "through",
     "diff": "difference", "info": "information", "pic": "picture", "pics": "pictures",
     "msg": "message", "smth": "something", "sth": "something", "prez": "president",
     "intl": "international", "dept": "department",
     # Days matter: "yesterday" and "today" are resolved against the articles' dates.
     "yday": "yesterday", "ystd": "yesterday", "2day": "today", "tmrw": "tomorrow",
-    "tmr": "tomorrow", "2moro": "tomorrow", "rn": "right now", "bday": "birthday",
+    "tmr": "tomorrow", "2moro": "tomorrow", "bday": "birthday",
     # Not "wanna" -> "want to" or "gonna" -> "going to": an answer seldom says "want" or
-    # "going", and words a question adds must be matched (on dev it cost two questions).
+    # "going", and words a question adds must be matched (on dev it cost two questions). Not
+    # "n" (and, or North: "n korea") nor "rn" (right now, or a nurse).
 }  # fmt: skip
-# A letter typed three times or more ("soooo", "whyyy", "goood"): no English word has that.
-_STRETCHED = re.compile(r"\b[a-z]*([a-z])\1\1[a-z]*\b")
-_RUN = re.compile(r"([a-z])\1{2,}")
+# A letter typed three times or more ("soooo", "whyyy", "goood"), cut when that gives an English
+# word; roman numerals ("wwiii", "xviii") and names stay as typed.
+_STRETCHED = re.compile(r"\b[a-z]*([a-z])\1\1[a-z]*\b", re.IGNORECASE)
+_RUN = re.compile(r"([a-z])\1{2,}", re.IGNORECASE)
+_ROMAN = re.compile(r"[ivxlcdm]+", re.IGNORECASE)
 # Lower case and standing alone only: "US", "R&D" and "Plan B4" are left as they are.
 _CHAT_WORD = re.compile(
     r"(?<!\S)("
@@ -59,11 +62,14 @@ def _is_noise(char: str) -> bool:
 
 def _unstretched(word: str) -> str:
     """The word with each run of one letter cut to two if that makes an English word ("goood"
-    -> "good"), else to one ("soooo" -> "so", "whyyy" -> "why"); "iii" and "aaa" stay."""
-    if len(set(word)) == 1:
+    -> "good"), else to one if that does ("Soooo" -> "So", "whyyy" -> "why"), else as typed."""
+    if _ROMAN.fullmatch(word):
         return word
-    doubled = _RUN.sub(r"\1\1", word)
-    return doubled if doubled in english_words() else _RUN.sub(r"\1", word)
+    for cut in (r"\1\1", r"\1"):
+        shorter = _RUN.sub(cut, word)
+        if shorter.lower() in english_words():
+            return shorter
+    return word
 
 
 def normalize_question(text: str) -> str:

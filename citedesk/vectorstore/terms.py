@@ -91,10 +91,12 @@ class SortedWords:
     def __iter__(self) -> Iterator[str]:
         return iter(self._words)
 
-    def has_prefix(self, prefix: str) -> bool:
-        """Whether a word starts with this ("covid-" for covid-19)."""
+    def starting_with(self, prefix: str) -> Iterator[str]:
+        """The words that start with this prefix, in order."""
         index = bisect.bisect_left(self._words, prefix)
-        return index < len(self._words) and self._words[index].startswith(prefix)
+        while index < len(self._words) and self._words[index].startswith(prefix):
+            yield self._words[index]
+            index += 1
 
     def __len__(self) -> int:
         return len(self._words)
@@ -533,8 +535,12 @@ class Vocabulary:
             or self._near_a_word(word)
             or word in self.acronyms  # "KBC" for an article that spells the name out
             or self._short_name_typo(word)
-            # The first part of a hyphenated word the corpus writes: "COVID" of COVID-19.
-            or self.words.has_prefix(f"{word}-")
+            # A name the corpus writes only with a number: "COVID" of COVID-19, "MiG" of
+            # MiG-29 (not "Jean" of Jean-Pierre: that is another name).
+            or any(
+                known[len(word) + 1 : len(word) + 2].isdigit()
+                for known in self.words.starting_with(f"{word}-")
+            )
         )
 
     def _short_name_typo(self, word: str) -> bool:
