@@ -263,6 +263,7 @@ def test_an_acronym_the_articles_write_is_a_name_they_also_spell_out() -> None:
         ("is wwiii coming", "is wwiii coming"),
         ("who was henry viii", "who was henry viii"),
         ("xxxtentacion songs", "xxxtentacion songs"),
+        ("aaa batteries", "aaa batteries"),
         ("what did n korea launch", "what did n korea launch"),
     ],
 )

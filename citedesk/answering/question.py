@@ -63,7 +63,7 @@ def _is_noise(char: str) -> bool:
 def _unstretched(word: str) -> str:
     """The word with each run of one letter cut to two if that makes an English word ("goood"
     -> "good"), else to one if that does ("Soooo" -> "So", "whyyy" -> "why"), else as typed."""
-    if _ROMAN.fullmatch(word):
+    if _ROMAN.fullmatch(word) or len(set(word.lower())) == 1:  # "wwww", "aaa"
         return word
     for cut in (r"\1\1", r"\1"):
         shorter = _RUN.sub(cut, word)
