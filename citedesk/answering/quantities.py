@@ -8,7 +8,8 @@ A question counts as asking only in a question's own form ("what percentage", "h
 cost", "how old"): "Why did the Fed raise the interest rate?" asks for no share. A sentence
 states a quantity only as a number with its unit ("54 percent", "$640 million", "February 12"),
 and only one the question does not already say. The answer shapes stay lenient where a unit is
-often left out: any number will do for an age or a size.
+often left out: any number will do for an age or a size. A count ("how many goals") is a number
+beside the thing counted, or any number when people are counted.
 """
 
 from __future__ import annotations
@@ -136,9 +137,11 @@ _VAGUE = frozenset({"no", "none", "zero", "one", "few"})
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 
 
-def _counts_asked(question: str) -> list[tuple[frozenset[str], str]]:
-    """What each "how many" of the question counts: the stems of its words, and of its plural."""
-    asked = []
+@lru_cache(maxsize=64)
+def _counts_asked(question: str) -> tuple[tuple[frozenset[str], str], ...]:
+    """What each "how many" of the question counts: the stems of its words, and of its plural.
+    (Cached: the veto asks for each of a question's best candidates.)"""
+    asked: list[tuple[frozenset[str], str]] = []
     for match in _COUNTED.finditer(question):
         stems: set[str] = set()
         for word in words(match.group(1)):
@@ -150,7 +153,7 @@ def _counts_asked(question: str) -> list[tuple[frozenset[str], str]]:
             if parts and (word in _PLURALS or (word.endswith("s") and len(word) > 3)):
                 asked.append((frozenset(stems), stem(parts[-1])))
                 break
-    return asked
+    return tuple(asked)
 
 
 def counted(question: str) -> frozenset[str]:
