@@ -130,6 +130,12 @@ def _names(quote: str, proper: Collection[str] = ()) -> list[tuple[str, int, int
     return found
 
 
+def _plain_tokens(text: str) -> list[str]:
+    """The text's words as `_names` counts their positions (split at spaces), lower case and
+    without the punctuation around them."""
+    return [token.strip(_NAME_EDGES).lower() for token in text.split()]
+
+
 def _stems(name: str) -> set[str]:
     return {stem(word.lower()) for word in name.split()}
 
@@ -240,7 +246,7 @@ def _focus_name(turn: Turn, proper: Collection[str] = (), pronoun: str | None = 
     best: tuple[float, str] | None = None
     quotes = turn.quotes[:2]
     for rank, quote in enumerate(quotes):
-        tokens = [stem(token.strip(_NAME_EDGES).lower()) for token in quote.split()]
+        tokens = [stem(token) for token in _plain_tokens(quote)]
         for name, start, end in _names(quote, proper):
             person = _person(name, quotes)
             if person is None:
@@ -273,7 +279,7 @@ def _named_in_answer(question: str, turn: Turn, proper: Collection[str] = ()) ->
     roles = _roles_described(question)
     found: dict[str, None] = {}
     for quote in turn.quotes[:3]:
-        tokens = [token.strip(_NAME_EDGES).lower() for token in quote.split()]
+        tokens = _plain_tokens(quote)
         for name, start, _ in _names(quote, proper):
             name_stems = _stems(name)
             if len(name.split()) < 2 or name_stems <= asked:
@@ -287,7 +293,7 @@ def _named_in_answer(question: str, turn: Turn, proper: Collection[str] = ()) ->
 def _roles_described(question: str) -> set[str]:
     """The roles a question names someone by: "the host", "that new prime minister" (not "the
     report", nor "beat" in "who did he beat?": no role)."""
-    tokens = [token.strip(_NAME_EDGES).lower() for token in question.split()]
+    tokens = _plain_tokens(question)
     return {
         token
         for index, token in enumerate(tokens)

@@ -29,6 +29,8 @@ _NAME_RUN = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)+
 _ACRONYM_WORDS = 8
 # Words whose spellings a Vocabulary remembers (then it starts over).
 _VARIANTS_KEPT = 20_000
+# Questions whose corrected names a Vocabulary remembers: a question asks twice, within moments.
+_TEXTS_KEPT = 256
 
 # Function words plus the words every question about news carries, which say nothing of topic.
 STOPWORDS = frozenset(
@@ -335,6 +337,7 @@ class Vocabulary:
         # (correcting, expanding, weighting, retrieving), each a fuzzy search of every name.
         self._variants: dict[str, tuple[str, ...]] = {}
         self._corrections: dict[str, str | None] = {}
+        self._names_corrected: dict[str, str] = {}
 
     def document_frequency(self, word: str) -> int:
         return self._df.get(stem(word.lower()), 0)
@@ -440,7 +443,7 @@ class Vocabulary:
         although the corpus knows a Schultz, and "Jon McCane" is John McCain, not McCabe.
         The question's embedding is then of what the user meant: appending the spellings to the
         typo, as `expand` does for BM25, leaves the typo in the text that is embedded."""
-        text = _NAME_RUN.sub(self._corrected_name, text)
+        text = self._with_names_corrected(text)
 
         def replace(match: re.Match[str]) -> str:
             token = match.group()
@@ -464,6 +467,15 @@ class Vocabulary:
             return best + ending
 
         return _TOKEN.sub(replace, text)
+
+    def _with_names_corrected(self, text: str) -> str:
+        """The text with its two-word names corrected (`_corrected_name`), once per text:
+        `corrected` and `unknown_names` both ask for each question's."""
+        if (found := self._names_corrected.get(text)) is None:
+            if len(self._names_corrected) >= _TEXTS_KEPT:
+                self._names_corrected.clear()
+            found = self._names_corrected[text] = _NAME_RUN.sub(self._corrected_name, text)
+        return found
 
     def _corrected_name(self, match: re.Match[str]) -> str:
         """A capitalised run with each neighbouring pair the corpus never writes replaced by the
@@ -560,7 +572,7 @@ class Vocabulary:
         """
         # A two-word name the corpus writes, typed a letter or two off, is known as a whole
         # ("Vece Paez": Vece Paes, though "Paez" alone is too short to be matched).
-        tokens = _TOKEN.findall(_NAME_RUN.sub(self._corrected_name, question))
+        tokens = _TOKEN.findall(self._with_names_corrected(question))
         unknown: list[str] = []
         run: list[str] = []
         for position, token in enumerate([*tokens, ""]):
